@@ -1,0 +1,38 @@
+package dev.streamjournal.audit;
+
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/** Writes the lifecycle log: each fact of a stream's life, with the principal that caused it. */
+@ApplicationScoped
+public class LifecycleLog {
+
+    /** What happened to a stream. */
+    public enum Kind {
+        CREATED, SUPERSEDED, TERMINAL, CLOSED, LEASE_EXPIRED;
+
+        String word() {
+            return name().toLowerCase();
+        }
+    }
+
+    private static final String INSERT = """
+            insert into lifecycle_log (session_id, stream_id, kind, state, detail, principal)
+            values ($1, $2, $3, $4, $5::jsonb, $6)
+            """;
+
+    /**
+     * Records one fact inside the caller's transaction.
+     *
+     * @param state  the stream's terminal state where the fact has one, else null
+     * @param detail a JSON object with more about the fact, or null
+     */
+    public Uni<Void> record(SqlConnection connection, String sessionId, String streamId, Kind kind, String state,
+            String detail, String principal) {
+        return connection.preparedQuery(INSERT)
+                .execute(Tuple.of(sessionId, streamId, kind.word(), state, detail, principal))
+                .replaceWithVoid();
+    }
+}

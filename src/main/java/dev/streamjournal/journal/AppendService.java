@@ -1,0 +1,124 @@
+package dev.streamjournal.journal;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.streamjournal.audit.LifecycleLog;
+import dev.streamjournal.common.ProblemException;
+import dev.streamjournal.security.Caller;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.util.Map;
+
+/**
+ * Appends a batch in one transaction: lock the stream, decide ({@link AppendPlan}), write the events,
+ * move the stream row, and for a terminal batch write the transcript and the lifecycle log. The caller
+ * hears of it only after commit.
+ *
+ * <p>Lock order is session before stream for every transaction that touches the transcript (terminal
+ * batches, stream creation), so that appends and creates of one session never deadlock.
+ */
+@ApplicationScoped
+public class AppendService {
+
+    private final Pool pool;
+    private final JournalRepository journal;
+    private final TerminalWriter terminal;
+    private final LifecycleLog lifecycle;
+    private final JournalConfig config;
+    private final ObjectMapper json;
+
+    public AppendService(Pool pool, JournalRepository journal, TerminalWriter terminal, LifecycleLog lifecycle,
+            JournalConfig config, ObjectMapper json) {
+        this.pool = pool;
+        this.journal = journal;
+        this.terminal = terminal;
+        this.lifecycle = lifecycle;
+        this.config = config;
+        this.json = json;
+    }
+
+    /** Parses and checks a raw request body; the size limit applies to the bytes as sent. */
+    public AppendRequest parse(byte[] body) throws IOException {
+        if (body.length > config.limits().batchBytes()) {
+            throw ProblemException.tooLarge("an append request holds at most " + config.limits().batchBytes() + " bytes");
+        }
+        if (body.length == 0) {
+            throw ProblemException.invalidRequest("the request body must be a JSON object with events");
+        }
+        AppendRequest request = json.readValue(body, AppendRequest.class);
+        if (request == null) {
+            throw ProblemException.invalidRequest("the request body must be a JSON object with events");
+        }
+        AppendPlan.validateShape(request.events(), config.limits().batchEvents(), config.limits().eventDataBytes());
+        return request;
+    }
+
+    public Uni<AppendResult> append(String streamId, AppendRequest request, Caller caller) {
+        boolean touchesTranscript = request.events().stream()
+                .map(event -> EventClass.of(event.type()).orElseThrow())
+                .anyMatch(c -> c == EventClass.TERMINAL || c == EventClass.CLOSE);
+        return pool.withTransaction(connection -> lockInOrder(connection, streamId, caller, touchesTranscript)
+                .chain(stream -> journal.storedEvents(connection, streamId,
+                                AppendPlan.retriedSeqs(stream, request.events()))
+                        .map(stored -> AppendPlan.decide(stream, request.events(), stored))
+                        .chain(plan -> write(connection, stream, plan, caller)
+                                .replaceWith(result(stream, plan)))));
+    }
+
+    private Uni<StreamState> lockInOrder(SqlConnection connection, String streamId, Caller caller,
+            boolean touchesTranscript) {
+        Uni<Void> sessionLock = touchesTranscript
+                ? journal.lockSessionOfStream(connection, streamId, caller.tenant())
+                : Uni.createFrom().voidItem();
+        return sessionLock
+                .chain(() -> journal.lockStream(connection, streamId, caller.tenant()))
+                .onItem().ifNull().failWith(() -> ProblemException.notFound("no stream " + streamId));
+    }
+
+    private Uni<Void> write(SqlConnection connection, StreamState stream, AppendPlan plan, Caller caller) {
+        if (plan.inserts().isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        AppendPlan.NewEvent first = plan.inserts().get(0);
+        AppendPlan.NewEvent last = plan.inserts().get(plan.inserts().size() - 1);
+        boolean becomesTerminal = plan.terminalEvent() != null;
+        Uni<Void> written = journal.insertEvents(connection, stream, plan.inserts(), caller.principal())
+                .chain(() -> journal.updateAfterAppend(connection, stream.streamId(), last,
+                        becomesTerminal ? plan.terminalState() : null,
+                        becomesTerminal ? plan.terminalEvent().seq() : null,
+                        plan.closes()));
+        if (becomesTerminal) {
+            written = written.chain(() -> terminal.write(connection, stream, plan.terminalState(),
+                    plan.terminalEvent().type(), plan.terminalEvent().data(), LifecycleLog.Kind.TERMINAL,
+                    null, caller.principal()));
+        }
+        if (plan.closes()) {
+            written = written.chain(() -> lifecycle.record(connection, stream.sessionId(), stream.streamId(),
+                    LifecycleLog.Kind.CLOSED, plan.terminalState().word(), null, caller.principal()));
+        }
+        return written.chain(() -> journal.notify(connection, stream.sessionId(), stream.streamId(), first.seq(),
+                last.seq()));
+    }
+
+    private static AppendResult result(StreamState stream, AppendPlan plan) {
+        return new AppendResult(stream.streamId(), plan.lastSeq(stream), plan.inserts().size(), plan.duplicates(),
+                plan.terminalState() != null, plan.terminalState(), stream.closed() || plan.closes());
+    }
+
+    /** Extends the lease of a live stream. */
+    public Uni<Void> heartbeat(String streamId, Caller caller) {
+        return journal.heartbeat(pool, streamId, caller.tenant())
+                .chain(extended -> extended
+                        ? Uni.createFrom().voidItem()
+                        : journal.terminalStateOf(pool, streamId, caller.tenant()).map(state -> {
+                            if (state == null) {
+                                throw ProblemException.notFound("no stream " + streamId);
+                            }
+                            throw new ProblemException(409, "stream-terminal", "Stream terminal",
+                                    "stream " + streamId + " is terminal (" + state + "); its lease is over",
+                                    Map.of("streamId", streamId, "terminalState", state));
+                        }));
+    }
+}

@@ -1,0 +1,46 @@
+package dev.streamjournal.journal;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+
+/** Limits and leases of the journal ({@code journal.*}). */
+@ConfigMapping(prefix = "journal")
+public interface JournalConfig {
+
+    Limits limits();
+
+    Lease lease();
+
+    interface Limits {
+        /** Largest {@code data} of one event (and of a user message), in bytes of JSON. */
+        @WithDefault("262144")
+        int eventDataBytes();
+
+        /** Most events in one append batch. */
+        @WithDefault("1000")
+        int batchEvents();
+
+        /** Largest append request body, in bytes. */
+        @WithDefault("4194304")
+        int batchBytes();
+    }
+
+    interface Lease {
+        /** Lease of a stream created without {@code leaseSeconds}. */
+        @WithDefault("60")
+        int defaultSeconds();
+
+        /** Largest {@code leaseSeconds} a producer may ask for. */
+        @WithDefault("3600")
+        int maxSeconds();
+
+        /** How often each replica's reaper looks for expired leases. */
+        @WithDefault("5s")
+        Duration reaperInterval();
+
+        /** Most streams one reaper pass interrupts. */
+        @WithDefault("100")
+        int reaperBatch();
+    }
+}

@@ -1,0 +1,92 @@
+package dev.streamjournal.journal;
+
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/** The SQL of creating and superseding streams, run inside the creating transaction. */
+@ApplicationScoped
+public class StreamRepository {
+
+    /** A session as a stream creation sees it, locked. */
+    public record LockedSession(String sessionId, String tenant, String activeStreamId) {
+    }
+
+    /** An existing stream with the request that created it. */
+    public record Existing(String sessionId, String tenant, String createRequest) {
+    }
+
+    private static final String ENSURE_SESSION = """
+            insert into sessions (session_id, tenant) values ($1, $2)
+            on conflict (session_id) do nothing
+            """;
+
+    private static final String LOCK_SESSION = """
+            select session_id, tenant, active_stream_id
+              from sessions
+             where session_id = $1
+               for update
+            """;
+
+    private static final String FIND_STREAM = """
+            select session_id, tenant, create_request::text as create_request
+              from streams
+             where stream_id = $1
+            """;
+
+    private static final String INSERT_STREAM = """
+            insert into streams (stream_id, session_id, tenant, create_request, created_by, created_at,
+                                 lease_seconds, lease_expires_at)
+            values ($1, $2, $3, $4::jsonb, $5, clock_timestamp(), $6, now() + make_interval(secs => $6))
+            """;
+
+    private static final String SET_ACTIVE_STREAM = """
+            update sessions set active_stream_id = $2, updated_at = now() where session_id = $1
+            """;
+
+    private static final String SUPERSEDE = """
+            update streams
+               set terminal_state = 'superseded', terminal_at = now(), closed = true, closed_at = now(),
+                   superseded_by = $2
+             where stream_id = $1
+            """;
+
+    /** Creates the session on first use and locks it: stream creations of one session queue here. */
+    public Uni<LockedSession> lockSession(SqlConnection connection, String sessionId, String tenant) {
+        return connection.preparedQuery(ENSURE_SESSION).execute(Tuple.of(sessionId, tenant))
+                .chain(() -> connection.preparedQuery(LOCK_SESSION).execute(Tuple.of(sessionId)))
+                .map(rows -> {
+                    Row row = rows.iterator().next();
+                    return new LockedSession(row.getString("session_id"), row.getString("tenant"),
+                            row.getString("active_stream_id"));
+                });
+    }
+
+    /** The stream with this id in any session, or null. */
+    public Uni<Existing> find(SqlConnection connection, String streamId) {
+        return connection.preparedQuery(FIND_STREAM).execute(Tuple.of(streamId))
+                .map(rows -> {
+                    if (rows.size() == 0) {
+                        return null;
+                    }
+                    Row row = rows.iterator().next();
+                    return new Existing(row.getString("session_id"), row.getString("tenant"),
+                            row.getString("create_request"));
+                });
+    }
+
+    public Uni<Void> insert(SqlConnection connection, String streamId, String sessionId, String tenant,
+            String createRequest, String principal, int leaseSeconds) {
+        return connection.preparedQuery(INSERT_STREAM)
+                .execute(Tuple.of(streamId, sessionId, tenant, createRequest, principal, leaseSeconds))
+                .chain(() -> connection.preparedQuery(SET_ACTIVE_STREAM).execute(Tuple.of(sessionId, streamId)))
+                .replaceWithVoid();
+    }
+
+    /** Makes a live stream terminal {@code superseded} and closed; its producer's appends now get 409. */
+    public Uni<Void> supersede(SqlConnection connection, String streamId, String byStreamId) {
+        return connection.preparedQuery(SUPERSEDE).execute(Tuple.of(streamId, byStreamId)).replaceWithVoid();
+    }
+}

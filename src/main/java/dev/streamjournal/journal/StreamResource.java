@@ -1,0 +1,104 @@
+package dev.streamjournal.journal;
+
+import dev.streamjournal.common.Ids;
+import dev.streamjournal.common.ProblemException;
+import dev.streamjournal.common.QueryParams;
+import dev.streamjournal.security.Callers;
+import io.smallrye.mutiny.Uni;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.io.IOException;
+import java.net.URI;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+/** Producer and reader endpoints of one stream. */
+@Path("/v1")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "streams")
+public class StreamResource {
+
+    private final StreamService streams;
+    private final AppendService appends;
+    private final StreamQueries queries;
+    private final JournalRepository journal;
+    private final io.vertx.mutiny.sqlclient.Pool pool;
+    private final Callers callers;
+
+    public StreamResource(StreamService streams, AppendService appends, StreamQueries queries,
+            JournalRepository journal, io.vertx.mutiny.sqlclient.Pool pool, Callers callers) {
+        this.streams = streams;
+        this.appends = appends;
+        this.queries = queries;
+        this.journal = journal;
+        this.pool = pool;
+        this.callers = callers;
+    }
+
+    @POST
+    @Path("/sessions/{sessionId}/streams")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Start a stream (one assistant turn) in a session")
+    public Uni<Response> create(@PathParam("sessionId") String sessionId, CreateStreamRequest request) {
+        return streams.create(sessionId, request, callers.current())
+                .map(outcome -> outcome.created()
+                        ? Response.created(URI.create("/v1/streams/" + outcome.status().streamId()))
+                                .entity(outcome.status()).build()
+                        : Response.ok(outcome.status()).build());
+    }
+
+    @POST
+    @Path("/streams/{streamId}/events")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Append a batch of events; 200 means committed")
+    @RequestBody(content = @Content(schema = @Schema(implementation = AppendRequest.class)))
+    public Uni<AppendResult> append(@PathParam("streamId") String streamId, byte[] body) throws IOException {
+        Ids.require("streamId", streamId);
+        return appends.append(streamId, appends.parse(body), callers.current());
+    }
+
+    @POST
+    @Path("/streams/{streamId}/heartbeat")
+    @Operation(summary = "Extend the stream's lease")
+    public Uni<Response> heartbeat(@PathParam("streamId") String streamId) {
+        Ids.require("streamId", streamId);
+        return appends.heartbeat(streamId, callers.current()).replaceWith(Response.noContent().build());
+    }
+
+    @GET
+    @Path("/streams/{streamId}")
+    @Operation(summary = "Where a stream stands")
+    public Uni<StreamStatus> status(@PathParam("streamId") String streamId) {
+        Ids.require("streamId", streamId);
+        return queries.find(streamId, callers.current().tenant())
+                .onItem().ifNull().failWith(() -> ProblemException.notFound("no stream " + streamId))
+                .map(StreamStatus::of);
+    }
+
+    @GET
+    @Path("/streams/{streamId}/events")
+    @Operation(summary = "A page of the stream's journal after a seq")
+    public Uni<EventPage> events(@PathParam("streamId") String streamId, @QueryParam("after") String after,
+            @QueryParam("limit") String limit) {
+        Ids.require("streamId", streamId);
+        int afterSeq = QueryParams.intInRange("after", after, 0, Integer.MAX_VALUE, 0);
+        int pageSize = QueryParams.intInRange("limit", limit, 1, 1000, 100);
+        String tenant = callers.current().tenant();
+        return journal.terminalStateOf(pool, streamId, tenant)
+                .onItem().ifNull().failWith(() -> ProblemException.notFound("no stream " + streamId))
+                .chain(() -> journal.page(pool, streamId, afterSeq, pageSize + 1))
+                .map(events -> events.size() > pageSize
+                        ? new EventPage(events.subList(0, pageSize), events.get(pageSize - 1).seq())
+                        : new EventPage(events, null));
+    }
+}
