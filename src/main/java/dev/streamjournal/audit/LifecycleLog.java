@@ -20,7 +20,7 @@ public class LifecycleLog {
 
     private static final String INSERT = """
             insert into lifecycle_log (session_id, stream_id, kind, state, detail, principal)
-            values ($1, $2, $3, $4, $5::jsonb, $6)
+            values ($1, $2, $3, $4, $5::text::jsonb, $6)
             """;
 
     /**

@@ -1,16 +1,14 @@
 package dev.streamjournal.session;
 
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
-import io.vertx.core.json.JsonObject;
-import jakarta.persistence.AttributeConverter;
 import jakarta.persistence.Column;
-import jakarta.persistence.Convert;
-import jakarta.persistence.Converter;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.IdClass;
 import jakarta.persistence.Table;
 import java.io.Serializable;
+import org.hibernate.annotations.JdbcTypeCode;
+import org.hibernate.type.SqlTypes;
 
 /** One message of a session's transcript, read-only here; {@code message} is its stored JSON text. */
 @Entity
@@ -44,20 +42,6 @@ public class TranscriptMessageEntity extends PanacheEntityBase {
     @Column(name = "stream_id")
     public String streamId;
 
-    @Convert(converter = JsonText.class)
+    @JdbcTypeCode(SqlTypes.JSON)
     public String message;
-
-    /** Reads a {@code jsonb} column as its JSON text. */
-    @Converter
-    public static class JsonText implements AttributeConverter<String, JsonObject> {
-        @Override
-        public JsonObject convertToDatabaseColumn(String text) {
-            return text == null ? null : new JsonObject(text);
-        }
-
-        @Override
-        public String convertToEntityAttribute(JsonObject json) {
-            return json == null ? null : json.encode();
-        }
-    }
 }

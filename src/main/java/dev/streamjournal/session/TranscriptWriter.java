@@ -21,7 +21,7 @@ public class TranscriptWriter {
              returning revision
             )
             insert into transcript_messages (session_id, idx, stream_id, role, message)
-            select $1, bumped.revision, $2, $3, $4::jsonb || jsonb_build_object('at', now())
+            select $1, bumped.revision, $2, $3, $4::text::jsonb || jsonb_build_object('at', now())
               from bumped
             returning idx
             """;

@@ -1,0 +1,50 @@
+package dev.streamjournal.support;
+
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Direct SQL for tests: row counts and checks of what the service wrote. */
+@ApplicationScoped
+public class Db {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    private static final List<String> TABLES = List.of("sessions", "streams", "journal_events",
+            "transcript_messages", "lifecycle_log");
+
+    private final Pool pool;
+
+    public Db(Pool pool) {
+        this.pool = pool;
+    }
+
+    /** The row count of every table, to prove a rejected request wrote nothing. */
+    public Map<String, Long> rowCounts() {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        for (String table : TABLES) {
+            counts.put(table, scalarLong("select count(*) from " + table));
+        }
+        return counts;
+    }
+
+    public long scalarLong(String sql, Object... args) {
+        Row row = rows(sql, args).get(0);
+        return row.getLong(0);
+    }
+
+    public List<Row> rows(String sql, Object... args) {
+        List<Row> rows = new ArrayList<>();
+        pool.preparedQuery(sql).execute(Tuple.from(args)).await().atMost(TIMEOUT).forEach(rows::add);
+        return rows;
+    }
+
+    public Pool pool() {
+        return pool;
+    }
+}

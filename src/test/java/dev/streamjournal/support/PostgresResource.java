@@ -1,0 +1,51 @@
+package dev.streamjournal.support;
+
+import dev.streamjournal.embedded.EmbeddedPostgres;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * The one PostgreSQL of the test run: the configured one when {@code QUARKUS_DATASOURCE_REACTIVE_URL}
+ * (and {@code ..._JDBC_URL}) are set, else a fresh embedded server (bundled binaries, else the system's).
+ */
+@QuarkusTestResource(PostgresResource.class)
+public class PostgresResource implements QuarkusTestResourceLifecycleManager {
+
+    private EmbeddedPostgres postgres;
+    private Path dataDir;
+
+    @Override
+    public Map<String, String> start() {
+        if (System.getenv("QUARKUS_DATASOURCE_REACTIVE_URL") != null) {
+            return Map.of();
+        }
+        try {
+            dataDir = Files.createTempDirectory("stream-journal-test-pg-");
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        postgres = EmbeddedPostgres.start(dataDir.resolve("data"), false);
+        return Map.of(
+                "quarkus.datasource.reactive.url", postgres.reactiveUrl(),
+                "quarkus.datasource.jdbc.url", postgres.jdbcUrl(),
+                "quarkus.datasource.username", EmbeddedPostgres.USER);
+    }
+
+    @Override
+    public void stop() {
+        if (postgres != null) {
+            postgres.close();
+            try (Stream<Path> files = Files.walk(dataDir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            } catch (IOException e) {
+                // a leftover temp directory is harmless
+            }
+        }
+    }
+}
