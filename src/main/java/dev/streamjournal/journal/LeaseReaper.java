@@ -75,7 +75,7 @@ public class LeaseReaper {
                                 row.getInteger("last_seq"), null, false));
                     }
                     return Multi.createFrom().iterable(expired)
-                            .onItem().transformToUniAndConcatenate(stream -> interrupt(connection, stream))
+                            .onItem().transformToUniAndConcatenate(stream -> interrupt(connection, stream).replaceWith(stream))
                             .collect().asList()
                             .map(List::size);
                 }));

@@ -21,17 +21,19 @@ public class SessionQueries {
     }
 
     /**
-     * The session as the tenant sees it. The session row is read before the transcript, so the
-     * {@code revision} reported never claims messages the response lacks.
+     * The session as the tenant sees it. The reads are ordered so that no response is torn the unsafe
+     * way: the session row ({@code revision}) first, then the streams, then the transcript. A stream seen
+     * terminal therefore always comes with its assistant message (terminal and transcript commit
+     * together), and {@code revision} never claims a message the response lacks.
      */
     @WithSession
     public Uni<SessionView> view(String sessionId, String tenant) {
         return SessionEntity.<SessionEntity>find("sessionId = ?1 and tenant = ?2", sessionId, tenant).firstResult()
                 .onItem().ifNull().failWith(() -> ProblemException.notFound("no session " + sessionId))
-                .chain(session -> TranscriptMessageEntity.<TranscriptMessageEntity>list(
-                                "sessionId = ?1 order by idx", sessionId)
-                        .chain(messages -> streams.ofSession(sessionId, tenant)
-                                .map(rows -> view(session, messages, rows))));
+                .chain(session -> streams.ofSession(sessionId, tenant)
+                        .chain(rows -> TranscriptMessageEntity.<TranscriptMessageEntity>list(
+                                        "sessionId = ?1 order by idx", sessionId)
+                                .map(messages -> view(session, messages, rows))));
     }
 
     private static SessionView view(SessionEntity session, List<TranscriptMessageEntity> messages,

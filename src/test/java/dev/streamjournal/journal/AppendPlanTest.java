@@ -1,0 +1,198 @@
+package dev.streamjournal.journal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.streamjournal.common.ProblemException;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class AppendPlanTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final StreamState FRESH = new StreamState("st", "s", 0, null, false);
+
+    private static ObjectNode data(String json) {
+        try {
+            return (ObjectNode) JSON.readTree(json);
+        } catch (Exception e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    private static EventInput event(Long seq, String type, String json) {
+        return new EventInput(seq, type, json == null ? null : data(json));
+    }
+
+    private static StreamState at(int lastSeq, TerminalState state, boolean closed) {
+        return new StreamState("st", "s", lastSeq, state, closed);
+    }
+
+    private static String slugOf(Runnable action) {
+        try {
+            action.run();
+        } catch (ProblemException e) {
+            return e.status() + " " + e.slug();
+        }
+        return "accepted";
+    }
+
+    @Test
+    void implicitSeqs_followLastSeq() {
+        AppendPlan plan = AppendPlan.decide(at(4, null, false),
+                List.of(event(null, "token", "{\"text\":\"a\"}"), event(null, "token", "{\"text\":\"b\"}")), Map.of());
+
+        assertThat(plan.inserts()).extracting(AppendPlan.NewEvent::seq).containsExactly(5, 6);
+        assertThat(plan.lastSeq(at(4, null, false))).isEqualTo(6);
+        assertThat(plan.duplicates()).isZero();
+        assertThat(plan.terminalState()).isNull();
+    }
+
+    @Test
+    void explicitSeq_belowNext_withSameContent_isDuplicate_evenWithKeysReordered() {
+        StreamState stream = at(2, null, false);
+        Map<Integer, StoredEvent> stored = Map.of(2, new StoredEvent(2, "token", data("{\"a\":1,\"b\":2}")));
+
+        AppendPlan plan = AppendPlan.decide(stream,
+                List.of(event(2L, "token", "{\"b\":2,\"a\":1}"), event(3L, "token", "{}")), stored);
+
+        assertThat(plan.duplicates()).isEqualTo(1);
+        assertThat(plan.inserts()).extracting(AppendPlan.NewEvent::seq).containsExactly(3);
+    }
+
+    @Test
+    void explicitSeq_belowNext_withOtherContent_isSeqConflict() {
+        Map<Integer, StoredEvent> stored = Map.of(1, new StoredEvent(1, "token", data("{\"text\":\"a\"}")));
+        assertThat(slugOf(() -> AppendPlan.decide(at(1, null, false),
+                List.of(event(1L, "token", "{\"text\":\"b\"}")), stored))).isEqualTo("409 seq-conflict");
+        assertThat(slugOf(() -> AppendPlan.decide(at(1, null, false),
+                List.of(event(1L, "reasoning", "{\"text\":\"a\"}")), stored))).isEqualTo("409 seq-conflict");
+    }
+
+    @Test
+    void explicitSeq_beyondNext_isSeqGap() {
+        assertThat(slugOf(() -> AppendPlan.decide(FRESH, List.of(event(2L, "token", "{}")), Map.of())))
+                .isEqualTo("409 seq-gap");
+        assertThat(slugOf(() -> AppendPlan.decide(FRESH,
+                List.of(event(1L, "token", "{}"), event(3L, "token", "{}")), Map.of()))).isEqualTo("409 seq-gap");
+    }
+
+    @Test
+    void duplicateWithinOneBatch_isCountedOnce() {
+        AppendPlan plan = AppendPlan.decide(FRESH,
+                List.of(event(1L, "token", "{\"text\":\"a\"}"), event(1L, "token", "{\"text\":\"a\"}")), Map.of());
+        assertThat(plan.inserts()).hasSize(1);
+        assertThat(plan.duplicates()).isEqualTo(1);
+    }
+
+    @Test
+    void terminalEvents_mapToTheirStates() {
+        assertThat(AppendPlan.decide(FRESH, List.of(event(null, "done", null)), Map.of()).terminalState())
+                .isEqualTo(TerminalState.COMPLETED);
+        assertThat(AppendPlan.decide(FRESH, List.of(event(null, "cancel", null)), Map.of()).terminalState())
+                .isEqualTo(TerminalState.CANCELLED);
+        assertThat(AppendPlan.decide(FRESH, List.of(event(null, "apperror", "{\"message\":\"x\"}")), Map.of())
+                .terminalState()).isEqualTo(TerminalState.ERRORED);
+        assertThat(AppendPlan.decide(FRESH, List.of(event(null, "error", "{\"type\":\"interrupted\"}")), Map.of())
+                .terminalState()).isEqualTo(TerminalState.INTERRUPTED);
+    }
+
+    @Test
+    void streamEnd_withoutTerminal_meansCompleted_andCloses() {
+        AppendPlan plan = AppendPlan.decide(at(3, null, false), List.of(event(null, "stream_end", null)), Map.of());
+        assertThat(plan.terminalState()).isEqualTo(TerminalState.COMPLETED);
+        assertThat(plan.terminalEvent().seq()).isEqualTo(4);
+        assertThat(plan.closes()).isTrue();
+    }
+
+    @Test
+    void streamEnd_afterTerminal_closesWithoutNewTerminalEvent() {
+        AppendPlan plan = AppendPlan.decide(at(3, TerminalState.CANCELLED, false),
+                List.of(event(null, "stream_end", null)), Map.of());
+        assertThat(plan.terminalState()).isEqualTo(TerminalState.CANCELLED);
+        assertThat(plan.terminalEvent()).isNull();
+        assertThat(plan.closes()).isTrue();
+    }
+
+    @Test
+    void afterTerminal_contentAndSecondTerminalAreRefused_trailersAccepted() {
+        StreamState done = at(3, TerminalState.COMPLETED, false);
+        assertThat(slugOf(() -> AppendPlan.decide(done, List.of(event(null, "token", "{}")), Map.of())))
+                .isEqualTo("409 stream-terminal");
+        assertThat(slugOf(() -> AppendPlan.decide(done, List.of(event(null, "done", "{}")), Map.of())))
+                .isEqualTo("409 stream-terminal");
+        assertThat(slugOf(() -> AppendPlan.decide(done, List.of(event(null, "x-custom", "{}")), Map.of())))
+                .isEqualTo("409 stream-terminal");
+        assertThat(slugOf(() -> AppendPlan.decide(done,
+                List.of(event(null, "title", "{}"), event(null, "metering", "{}"), event(null, "warning", "{}")),
+                Map.of()))).isEqualTo("accepted");
+    }
+
+    @Test
+    void contentAfterTerminalInTheSameBatch_refusesTheWholeBatch() {
+        assertThat(slugOf(() -> AppendPlan.decide(FRESH,
+                List.of(event(null, "token", "{}"), event(null, "done", "{}"), event(null, "token", "{}")), Map.of())))
+                .isEqualTo("409 stream-terminal");
+    }
+
+    @Test
+    void afterClose_everyNewEventIsStreamClosed_butRetriesAreStillDuplicates() {
+        StreamState closed = at(2, TerminalState.COMPLETED, true);
+        assertThat(slugOf(() -> AppendPlan.decide(closed, List.of(event(null, "title", "{}")), Map.of())))
+                .isEqualTo("409 stream-closed");
+        assertThat(slugOf(() -> AppendPlan.decide(closed, List.of(event(null, "stream_end", "{}")), Map.of())))
+                .isEqualTo("409 stream-closed");
+        Map<Integer, StoredEvent> stored = Map.of(2, new StoredEvent(2, "stream_end", data("{}")));
+        AppendPlan retry = AppendPlan.decide(closed, List.of(event(2L, "stream_end", null)), stored);
+        assertThat(retry.duplicates()).isEqualTo(1);
+        assertThat(retry.inserts()).isEmpty();
+    }
+
+    @Test
+    void eventAfterStreamEndInTheSameBatch_isStreamClosed() {
+        assertThat(slugOf(() -> AppendPlan.decide(FRESH,
+                List.of(event(null, "stream_end", "{}"), event(null, "title", "{}")), Map.of())))
+                .isEqualTo("409 stream-closed");
+    }
+
+    @Test
+    void retriedSeqs_areTheExplicitSeqsTheJournalMayHold() {
+        List<EventInput> batch = List.of(event(1L, "token", "{}"), event(null, "token", "{}"),
+                event(3L, "token", "{}"), event(4L, "token", "{}"));
+        assertThat(AppendPlan.retriedSeqs(at(3, null, false), batch)).containsExactly(1, 3);
+    }
+
+    @Test
+    void validateShape_refusesBadEventsAndOversizedBatches() {
+        assertThatThrownBy(() -> AppendPlan.validateShape(List.of(), 10, 100))
+                .hasFieldOrPropertyWithValue("slug", "invalid-request");
+        assertThatThrownBy(() -> AppendPlan.validateShape(List.of(event(null, "nope", null)), 10, 100))
+                .hasFieldOrPropertyWithValue("slug", "invalid-event");
+        assertThatThrownBy(() -> AppendPlan.validateShape(List.of(event(0L, "token", null)), 10, 100))
+                .hasFieldOrPropertyWithValue("slug", "invalid-event");
+        assertThatThrownBy(() -> AppendPlan.validateShape(
+                List.of(new EventInput(null, "token", JSON.getNodeFactory().arrayNode())), 10, 100))
+                .hasFieldOrPropertyWithValue("slug", "invalid-event");
+        assertThatThrownBy(() -> AppendPlan.validateShape(
+                List.of(event(null, "token", "{\"text\":\"" + "é".repeat(60) + "\"}")), 10, 100))
+                .hasFieldOrPropertyWithValue("slug", "payload-too-large");
+        assertThatThrownBy(() -> AppendPlan.validateShape(
+                List.of(event(null, "token", null), event(null, "token", null)), 1, 100))
+                .hasFieldOrPropertyWithValue("slug", "payload-too-large");
+    }
+
+    @Test
+    void eventClass_knowsTheVocabulary() {
+        assertThat(EventClass.of("token")).contains(EventClass.CONTENT);
+        assertThat(EventClass.of("x-citation")).contains(EventClass.CONTENT);
+        assertThat(EventClass.of("x-")).isEmpty();
+        assertThat(EventClass.of("done")).contains(EventClass.TERMINAL);
+        assertThat(EventClass.of("title_status")).contains(EventClass.TRAILER);
+        assertThat(EventClass.of("stream_end")).contains(EventClass.CLOSE);
+        assertThat(EventClass.of("Token")).isEmpty();
+        assertThat(EventClass.of(null)).isEmpty();
+    }
+}

@@ -1,0 +1,125 @@
+package dev.streamjournal.journal;
+
+import static dev.streamjournal.support.Api.append;
+import static dev.streamjournal.support.Api.create;
+import static dev.streamjournal.support.Api.event;
+import static dev.streamjournal.support.Api.id;
+import static dev.streamjournal.support.Api.token;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.endsWith;
+import static org.hamcrest.Matchers.equalTo;
+
+import dev.streamjournal.support.Db;
+import io.quarkus.scheduler.Scheduler;
+import io.quarkus.test.junit.QuarkusTest;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Row;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+class LeaseReaperTest {
+
+    @Inject
+    Db db;
+
+    @Inject
+    LeaseReaper reaper;
+
+    @Inject
+    Scheduler scheduler;
+
+    private void awaitExpired(List<String> streams) {
+        await().atMost(Duration.ofSeconds(20)).until(() -> db.scalarLong(
+                "select count(*) from streams where stream_id = any($1) and lease_expires_at < now()",
+                (Object) streams.toArray(String[]::new)) == streams.size());
+    }
+
+    @Test
+    void expiredLease_interruptsWithSyntheticApperror_andSavesThePartialTranscript() {
+        String session = id("s");
+        String stream = id("st");
+        create(session, Map.of("streamId", stream, "leaseSeconds", 1, "userMessage", Map.of("content", "q")))
+                .statusCode(201);
+        append(stream, List.of(token("half "), token("done"))).statusCode(200);
+        awaitExpired(List.of(stream));
+
+        reaper.reap().await().atMost(Duration.ofSeconds(30));
+
+        given().get("/v1/streams/{id}/events?after=2", stream).then()
+                .body("events[0].seq", equalTo(3))
+                .body("events[0].type", equalTo("apperror"))
+                .body("events[0].data.type", equalTo("interrupted"))
+                .body("events[0].data.synthetic", equalTo(true));
+        given().get("/v1/streams/{id}", stream).then()
+                .body("active", equalTo(false))
+                .body("journal.terminalState", equalTo("interrupted"))
+                .body("journal.closed", equalTo(false));
+        given().get("/v1/sessions/{id}", session).then()
+                .body("messages[1].content", equalTo("half done"))
+                .body("messages[1].terminalState", equalTo("interrupted"));
+        given().get("/api/chat/stream/status?stream_id={id}", stream).then()
+                .body("journal.terminal_state", equalTo("interrupted-by-crash"));
+
+        // the vanished producer comes back: content is refused, its trailers still close the stream
+        append(stream, List.of(token("late"))).statusCode(409).body("type", endsWith("/stream-terminal"));
+        append(stream, List.of(event("stream_end", Map.of()))).statusCode(200).body("closed", equalTo(true));
+    }
+
+    @Test
+    void twoReapersRacing_interruptEachExpiredStreamExactlyOnce() {
+        String session = id("s");
+        List<String> streams = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            String stream = id("race" + i);
+            // each stream in its own session: a session has one live stream at a time
+            create(session + "-" + i, Map.of("streamId", stream, "leaseSeconds", 1)).statusCode(201);
+            streams.add(stream);
+        }
+        awaitExpired(streams);
+
+        List<Integer> counts = Uni.join().all(reaper.reap(), reaper.reap(), reaper.reap()).andCollectFailures()
+                .await().atMost(Duration.ofSeconds(60));
+
+        String[] ids = streams.toArray(String[]::new);
+        assertThat(counts.stream().mapToInt(Integer::intValue).sum()).as("streams interrupted by the racing passes %s", counts).isEqualTo(streams.size());
+        assertThat(db.scalarLong("select count(*) from lifecycle_log where kind = 'lease_expired' and stream_id = any($1)",
+                (Object) ids)).isEqualTo(streams.size());
+        List<Row> perStream = db.rows("""
+                select stream_id, count(*) filter (where type = 'apperror') as synthetic, max(seq) as last
+                  from journal_events where stream_id = any($1) group by stream_id""", (Object) ids);
+        assertThat(perStream).hasSize(streams.size());
+        assertThat(perStream).allSatisfy(row -> {
+            assertThat(row.getLong("synthetic")).isEqualTo(1);
+            assertThat(row.getInteger("last")).isEqualTo(1);
+        });
+        assertThat(db.scalarLong("select count(*) from transcript_messages where stream_id = any($1)", (Object) ids))
+                .isEqualTo(streams.size());
+    }
+
+    @Test
+    void heartbeat_extendsTheLease() {
+        String stream = id("st");
+        create(id("s"), Map.of("streamId", stream, "leaseSeconds", 30)).statusCode(201);
+        db.rows("update streams set lease_expires_at = now() - interval '1 second' where stream_id = $1", stream);
+
+        given().post("/v1/streams/{id}/heartbeat", stream).then().statusCode(204);
+
+        assertThat(db.scalarLong("select count(*) from streams where stream_id = $1 and lease_expires_at > now() + interval '20 seconds'",
+                stream)).isEqualTo(1);
+        reaper.reap().await().atMost(Duration.ofSeconds(30));
+        given().get("/v1/streams/{id}", stream).then().body("active", equalTo(true));
+    }
+
+    @Test
+    void reaperIsScheduled() {
+        assertThat(scheduler.getScheduledJobs())
+                .anySatisfy(job -> assertThat(job.getMethodDescription()).contains("LeaseReaper"));
+    }
+}
