@@ -2,10 +2,12 @@ package dev.streamjournal.common;
 
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.ClosedConnectionException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
+import java.io.CharConversionException;
 import java.net.ConnectException;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
@@ -28,8 +30,20 @@ public class ProblemMappers {
                 "the request body is not well-formed JSON: " + e.getOriginalMessage(), Map.of());
     }
 
-    @ServerExceptionMapper
+    /**
+     * A body of the wrong shape: wrong types, missing or extra structure. Declared for
+     * {@link MismatchedInputException} too, so that it wins over the framework's own mapper of that type.
+     * Jackson wraps parse errors met while binding; those are malformed JSON.
+     */
+    @ServerExceptionMapper({JsonMappingException.class, MismatchedInputException.class})
     public Response invalidJson(JsonMappingException e) {
+        if (e.getCause() instanceof JsonParseException parse) {
+            return malformedJson(parse);
+        }
+        if (e.getCause() instanceof CharConversionException encoding) {
+            return Problem.response(400, "malformed-json", "Malformed JSON",
+                    "the request body is not valid UTF-8: " + encoding.getMessage(), Map.of());
+        }
         return Problem.response(400, "invalid-request", "Invalid request",
                 "the request body does not match the expected shape" + path(e), Map.of());
     }
