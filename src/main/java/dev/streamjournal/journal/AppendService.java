@@ -110,15 +110,17 @@ public class AppendService {
     /** Extends the lease of a live stream. */
     public Uni<Void> heartbeat(String streamId, Caller caller) {
         return journal.heartbeat(pool, streamId, caller.tenant())
-                .chain(extended -> extended
-                        ? Uni.createFrom().voidItem()
-                        : journal.terminalStateOf(pool, streamId, caller.tenant()).map(state -> {
-                            if (state == null) {
-                                throw ProblemException.notFound("no stream " + streamId);
-                            }
-                            throw new ProblemException(409, "stream-terminal", "Stream terminal",
-                                    "stream " + streamId + " is terminal (" + state + "); its lease is over",
-                                    Map.of("streamId", streamId, "terminalState", state));
-                        }));
+                .map(state -> {
+                    if (state == null) {
+                        throw ProblemException.notFound("no stream " + streamId);
+                    }
+                    if (!state.isEmpty()) {
+                        throw new ProblemException(409, "stream-terminal", "Stream terminal",
+                                "stream " + streamId + " is terminal (" + state + "); its lease is over",
+                                Map.of("streamId", streamId, "terminalState", state));
+                    }
+                    return null;
+                })
+                .replaceWithVoid();
     }
 }

@@ -21,14 +21,14 @@ import java.util.Map;
 @ApplicationScoped
 public class JournalRepository {
 
-    private static final String LOCK_STREAM = """
+    static final String LOCK_STREAM = """
             select stream_id, session_id, last_seq, terminal_state, closed
               from streams
              where stream_id = $1 and tenant = $2
                for update
             """;
 
-    private static final String LOCK_SESSION_OF_STREAM = """
+    static final String LOCK_SESSION_OF_STREAM = """
             select se.session_id
               from sessions se
               join streams s on s.session_id = se.session_id
@@ -36,7 +36,7 @@ public class JournalRepository {
                for update of se
             """;
 
-    private static final String STORED_EVENTS = """
+    static final String STORED_EVENTS = """
             select seq, type, data::text as data
               from journal_events
              where stream_id = $1 and seq = any($2)
@@ -49,7 +49,7 @@ public class JournalRepository {
              order by e.n
             """;
 
-    private static final String UPDATE_AFTER_APPEND = """
+    static final String UPDATE_AFTER_APPEND = """
             update streams
                set last_seq = $2,
                    last_event = $3,
@@ -64,7 +64,7 @@ public class JournalRepository {
              where stream_id = $1
             """;
 
-    private static final String CONTENT_EVENTS = """
+    static final String CONTENT_EVENTS = """
             select type, data::text as data
               from journal_events
              where stream_id = $1 and type in ('token', 'reasoning', 'tool', 'tool_complete')
@@ -75,18 +75,20 @@ public class JournalRepository {
             select pg_notify('journal', $1)
             """;
 
-    private static final String HEARTBEAT = """
+    static final String HEARTBEAT = """
             update streams
-               set lease_expires_at = now() + make_interval(secs => lease_seconds)
-             where stream_id = $1 and tenant = $2 and terminal_state is null
-            returning lease_expires_at
+               set lease_expires_at = case when terminal_state is null
+                                           then now() + make_interval(secs => lease_seconds)
+                                           else lease_expires_at end
+             where stream_id = $1 and tenant = $2
+            returning terminal_state
             """;
 
-    private static final String STREAM_EXISTS = """
+    static final String STREAM_EXISTS = """
             select terminal_state from streams where stream_id = $1 and tenant = $2
             """;
 
-    private static final String PAGE = """
+    static final String PAGE = """
             select seq, position, type, data::text as data, at
               from journal_events
              where stream_id = $1 and seq > $2
@@ -179,21 +181,25 @@ public class JournalRepository {
         return connection.preparedQuery(NOTIFY).execute(Tuple.of(payload)).replaceWithVoid();
     }
 
-    /** Extends the lease of a live stream; false when the stream is missing or terminal. */
-    public Uni<Boolean> heartbeat(SqlClient client, String streamId, String tenant) {
-        return client.preparedQuery(HEARTBEAT).execute(Tuple.of(streamId, tenant)).map(rows -> rows.rowCount() == 1);
+    /**
+     * Extends the lease of a live stream. Returns the terminal state like {@link #terminalStateOf}: empty
+     * when the stream was live (and its lease is extended), null when the tenant has no such stream.
+     */
+    public Uni<String> heartbeat(SqlClient client, String streamId, String tenant) {
+        return client.preparedQuery(HEARTBEAT).execute(Tuple.of(streamId, tenant)).map(JournalRepository::terminalState);
     }
 
     /** The terminal state of a stream of the tenant: empty string while live, null when there is no such stream. */
     public Uni<String> terminalStateOf(SqlClient client, String streamId, String tenant) {
-        return client.preparedQuery(STREAM_EXISTS).execute(Tuple.of(streamId, tenant))
-                .map(rows -> {
-                    if (rows.size() == 0) {
-                        return null;
-                    }
-                    String state = rows.iterator().next().getString("terminal_state");
-                    return state == null ? "" : state;
-                });
+        return client.preparedQuery(STREAM_EXISTS).execute(Tuple.of(streamId, tenant)).map(JournalRepository::terminalState);
+    }
+
+    private static String terminalState(RowSet<Row> rows) {
+        if (rows.size() == 0) {
+            return null;
+        }
+        String state = rows.iterator().next().getString("terminal_state");
+        return state == null ? "" : state;
     }
 
     /** Up to {@code limit} events after {@code afterSeq}, in seq order. */

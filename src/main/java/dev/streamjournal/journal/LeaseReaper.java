@@ -28,7 +28,7 @@ public class LeaseReaper {
 
     static final String PRINCIPAL = "system:lease-reaper";
 
-    private static final String LOCK_EXPIRED = """
+    static final String LOCK_EXPIRED = """
             select s.stream_id, s.session_id, s.last_seq
               from streams s
               join sessions se on se.session_id = s.session_id

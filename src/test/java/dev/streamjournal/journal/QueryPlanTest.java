@@ -1,0 +1,118 @@
+package dev.streamjournal.journal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.streamjournal.support.Db;
+import io.quarkus.test.junit.QuarkusTest;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every query on a request path can be answered from an index. With sequential scans priced out
+ * ({@code enable_seqscan = off}), a plan still shows {@code Seq Scan} only when no index serves the
+ * query, and every index scan must be bounded by an {@code Index Cond} (a filter-only walk of a whole
+ * index is a scan too). The plans are written to {@code target/query-plans.txt}.
+ */
+@QuarkusTest
+class QueryPlanTest {
+
+    @Inject
+    Db db;
+
+    /** The hot queries with representative arguments; the Panache reads are given as the SQL they issue. */
+    private static Map<String, Object[]> hotQueries() {
+        Map<String, Object[]> queries = new LinkedHashMap<>();
+        queries.put(JournalRepository.LOCK_STREAM, new Object[] {"st", "default"});
+        queries.put(JournalRepository.LOCK_SESSION_OF_STREAM, new Object[] {"st", "default"});
+        queries.put(JournalRepository.STORED_EVENTS, new Object[] {"st", new Integer[] {1, 2}});
+        queries.put(JournalRepository.UPDATE_AFTER_APPEND, new Object[] {"st", 3, "token", null, null, false});
+        queries.put(JournalRepository.CONTENT_EVENTS, new Object[] {"st"});
+        queries.put(JournalRepository.HEARTBEAT, new Object[] {"st", "default"});
+        queries.put(JournalRepository.STREAM_EXISTS, new Object[] {"st", "default"});
+        queries.put(JournalRepository.PAGE, new Object[] {"st", 10, 101});
+        queries.put(LeaseReaper.LOCK_EXPIRED, new Object[] {100});
+        queries.put("select * from streams where stream_id = $1 and tenant = $2", new Object[] {"st", "default"});
+        queries.put("select * from sessions where session_id = $1 and tenant = $2", new Object[] {"s", "default"});
+        queries.put("select * from streams where session_id = $1 and tenant = $2 order by created_at, stream_id",
+                new Object[] {"s", "default"});
+        queries.put("select * from transcript_messages where session_id = $1 order by idx", new Object[] {"s"});
+        return queries;
+    }
+
+    @Test
+    void everyHotQuery_isServedByAnIndex() throws IOException {
+        StringBuilder report = new StringBuilder();
+        List<String> scanning = new ArrayList<>();
+        for (Map.Entry<String, Object[]> query : hotQueries().entrySet()) {
+            List<String> plan = explain(query.getKey(), query.getValue());
+            report.append(query.getKey().strip()).append("\n\n");
+            plan.forEach(line -> report.append("    ").append(line).append('\n'));
+            report.append("\n");
+            if (plan.stream().anyMatch(line -> line.contains("Seq Scan")) || hasUnboundedIndexScan(plan)) {
+                scanning.add(query.getKey().strip());
+            }
+        }
+        Files.writeString(Path.of("target", "query-plans.txt"), report);
+
+        assertThat(scanning).as("queries that need a sequential scan; plans in target/query-plans.txt").isEmpty();
+    }
+
+    @Test
+    void aQueryWithoutIndex_isCaughtByThisCheck() {
+        assertThat(explain("select * from journal_events where principal = $1", new Object[] {"x"}))
+                .anyMatch(line -> line.contains("Seq Scan"));
+    }
+
+    @Test
+    void anIndexWalkWithoutCondition_isCaughtByThisCheck() {
+        assertThat(hasUnboundedIndexScan(explain(
+                "select * from streams where terminal_state is null and created_by = $1", new Object[] {"x"})))
+                .isTrue();
+    }
+
+    /** True when some index scan node of the plan has no {@code Index Cond} among its details. */
+    static boolean hasUnboundedIndexScan(List<String> plan) {
+        for (int i = 0; i < plan.size(); i++) {
+            String node = plan.get(i);
+            if (!node.contains("Index Scan") && !node.contains("Index Only Scan")) {
+                continue;
+            }
+            int depth = indent(node);
+            boolean bounded = false;
+            for (int j = i + 1; j < plan.size() && indent(plan.get(j)) > depth && !plan.get(j).contains("->"); j++) {
+                bounded |= plan.get(j).contains("Index Cond:");
+            }
+            if (!bounded) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static int indent(String line) {
+        int n = 0;
+        while (n < line.length() && line.charAt(n) == ' ') {
+            n++;
+        }
+        return n;
+    }
+
+    private List<String> explain(String sql, Object[] args) {
+        List<String> lines = new ArrayList<>();
+        db.pool().withTransaction(connection -> connection.query("set local enable_seqscan = off").execute()
+                        .chain(() -> connection.preparedQuery("explain " + sql).execute(Tuple.from(args))))
+                .await().atMost(Duration.ofSeconds(30))
+                .forEach((Row row) -> lines.add(row.getString(0)));
+        return lines;
+    }
+}
