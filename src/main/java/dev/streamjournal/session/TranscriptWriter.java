@@ -21,7 +21,7 @@ public class TranscriptWriter {
              returning revision
             )
             insert into transcript_messages (session_id, idx, stream_id, role, message)
-            select $1, bumped.revision, $2, $3, $4::text::jsonb || jsonb_build_object('at', now())
+            select $1, bumped.revision, $2, $3, $4::text::jsonb || jsonb_build_object('at', to_char(now() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))
               from bumped
             returning idx
             """;
