@@ -47,9 +47,21 @@ public final class EmbeddedPostgres implements AutoCloseable {
      * holds none. {@code durable=false} turns fsync off, for throw-away test clusters.
      */
     public static EmbeddedPostgres start(Path dataDir, boolean durable) {
+        return start(dataDir, durable, Source.ANY);
+    }
+
+    /** Where the binaries may come from. */
+    public enum Source {
+        /** The bundled binaries where they can run here, else the system's. */
+        ANY,
+        /** Only the system's {@code /usr/lib/postgresql/<version>/bin}. */
+        SYSTEM
+    }
+
+    public static EmbeddedPostgres start(Path dataDir, boolean durable, Source source) {
         try {
             Path data = dataDir.toAbsolutePath().normalize();
-            Binaries binaries = Binaries.locate();
+            Binaries binaries = Binaries.locate(source);
             EmbeddedPostgres server = new EmbeddedPostgres(binaries.bin(), binaries.prefix(), data, freePort());
             server.initIfEmpty(binaries.runsAsPostgresUser());
             server.startServer(durable);
@@ -128,9 +140,9 @@ public final class EmbeddedPostgres implements AutoCloseable {
     /** Where the binaries are and how they must be started on this machine. */
     private record Binaries(Path bin, List<String> prefix, boolean runsAsPostgresUser) {
 
-        static Binaries locate() throws IOException, InterruptedException {
+        static Binaries locate(Source source) throws IOException, InterruptedException {
             boolean root = "root".equals(System.getProperty("user.name"));
-            Optional<Path> bundled = unpackBundle();
+            Optional<Path> bundled = source == Source.ANY ? unpackBundle() : Optional.empty();
             if (bundled.isPresent() && (!root || works(List.of("unshare", "-U", "true")))) {
                 return new Binaries(bundled.get(), root ? List.of("unshare", "-U") : List.of(), false);
             }

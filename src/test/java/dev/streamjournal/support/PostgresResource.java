@@ -6,6 +6,7 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -26,7 +27,9 @@ public class PostgresResource implements QuarkusTestResourceLifecycleManager {
             return Map.of();
         }
         try {
-            dataDir = Files.createTempDirectory("stream-journal-test-pg-");
+            // readable by others: as root, the fallback binaries run as user postgres and must reach it
+            dataDir = Files.createTempDirectory("stream-journal-test-pg-",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

@@ -1,0 +1,41 @@
+package dev.streamjournal.embedded;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** The embedded server keeps its data across restarts, with either source of binaries. */
+class EmbeddedPostgresTest {
+
+    @ParameterizedTest
+    @EnumSource(EmbeddedPostgres.Source.class)
+    void dataSurvivesARestart(EmbeddedPostgres.Source source) throws Exception {
+        Path dir = Files.createTempDirectory("stream-journal-embedded-test-",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+        Path data = dir.resolve("pg");
+
+        try (EmbeddedPostgres first = EmbeddedPostgres.start(data, true, source);
+                Connection connection = DriverManager.getConnection(first.jdbcUrl(), EmbeddedPostgres.USER, "");
+                Statement sql = connection.createStatement()) {
+            sql.execute("create table kept (note text)");
+            sql.execute("insert into kept values ('" + source + "')");
+        }
+
+        try (EmbeddedPostgres second = EmbeddedPostgres.start(data, true, source);
+                Connection connection = DriverManager.getConnection(second.jdbcUrl(), EmbeddedPostgres.USER, "");
+                Statement sql = connection.createStatement();
+                ResultSet rows = sql.executeQuery("select note, version() from kept")) {
+            assertThat(rows.next()).isTrue();
+            assertThat(rows.getString(1)).isEqualTo(source.toString());
+            assertThat(rows.getString(2)).startsWith("PostgreSQL");
+        }
+    }
+}
