@@ -1,0 +1,45 @@
+package dev.streamjournal.common;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+
+import io.quarkus.test.junit.QuarkusTest;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+class OpsEndpointsTest {
+
+    @Test
+    void readiness_includesTheDatabase() {
+        given().get("/q/health/ready").then()
+                .statusCode(200)
+                .body("status", equalTo("UP"))
+                .body("checks.name", hasItem(containsString("Reactive PostgreSQL")));
+    }
+
+    @Test
+    void liveness_isUp() {
+        given().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
+    }
+
+    @Test
+    void metrics_arePrometheusText() {
+        given().get("/q/metrics").then().statusCode(200).body(containsString("# TYPE jvm_memory_used_bytes gauge"));
+    }
+
+    @Test
+    void openApi_describesTheProducerEndpoints() {
+        given().accept("application/json").get("/q/openapi").then()
+                .statusCode(200)
+                .body("paths", org.hamcrest.Matchers.hasKey("/v1/streams/{streamId}/events"))
+                .body("paths", org.hamcrest.Matchers.hasKey("/v1/sessions/{sessionId}/streams"))
+                .body("paths", org.hamcrest.Matchers.hasKey("/api/chat/stream/status"));
+    }
+
+    @Test
+    void swaggerUi_isServed() {
+        given().get("/q/swagger-ui/").then().statusCode(200).body(containsString("swagger"));
+    }
+}

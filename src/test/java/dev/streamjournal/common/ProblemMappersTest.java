@@ -1,0 +1,29 @@
+package dev.streamjournal.common;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.ClosedConnectionException;
+import java.net.ConnectException;
+import java.util.concurrent.CompletionException;
+import org.junit.jupiter.api.Test;
+
+/** Which failures are the database being unavailable (503), and which are bugs (500). */
+class ProblemMappersTest {
+
+    @Test
+    void unreachableOrOverloadedDatabase_isInfrastructure() {
+        assertThat(ProblemMappers.isInfrastructure(new ConnectException("Connection refused"))).isTrue();
+        assertThat(ProblemMappers.isInfrastructure(new CompletionException(ClosedConnectionException.INSTANCE))).isTrue();
+        assertThat(ProblemMappers.isInfrastructure(new PgException("admin shutdown", "FATAL", "57P01", null))).isTrue();
+        assertThat(ProblemMappers.isInfrastructure(new PgException("too many", "FATAL", "53300", null))).isTrue();
+        assertThat(ProblemMappers.isInfrastructure(new PgException("deadlock", "ERROR", "40P01", null))).isTrue();
+    }
+
+    @Test
+    void programmingErrors_areNotInfrastructure() {
+        assertThat(ProblemMappers.isInfrastructure(new IllegalStateException("bug"))).isFalse();
+        assertThat(ProblemMappers.isInfrastructure(new PgException("syntax", "ERROR", "42601", null))).isFalse();
+        assertThat(ProblemMappers.isInfrastructure(new PgException("unique", "ERROR", "23505", null))).isFalse();
+    }
+}
