@@ -16,9 +16,6 @@ public final class Main {
 
     private static final Logger LOG = Logger.getLogger(Main.class);
 
-    private Main() {
-    }
-
     public static void main(String... args) {
         if (setting("quarkus.datasource.reactive.url") == null) {
             String dataDir = setting("journal.embedded.data-dir");

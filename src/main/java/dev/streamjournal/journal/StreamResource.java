@@ -31,17 +31,15 @@ public class StreamResource {
     private final StreamService streams;
     private final AppendService appends;
     private final StreamQueries queries;
-    private final JournalRepository journal;
-    private final io.vertx.mutiny.sqlclient.Pool pool;
+    private final JournalReader reader;
     private final Callers callers;
 
-    public StreamResource(StreamService streams, AppendService appends, StreamQueries queries,
-            JournalRepository journal, io.vertx.mutiny.sqlclient.Pool pool, Callers callers) {
+    public StreamResource(StreamService streams, AppendService appends, StreamQueries queries, JournalReader reader,
+            Callers callers) {
         this.streams = streams;
         this.appends = appends;
         this.queries = queries;
-        this.journal = journal;
-        this.pool = pool;
+        this.reader = reader;
         this.callers = callers;
     }
 
@@ -93,12 +91,6 @@ public class StreamResource {
         Ids.require("streamId", streamId);
         int afterSeq = QueryParams.intInRange("after", after, 0, Integer.MAX_VALUE, 0);
         int pageSize = QueryParams.intInRange("limit", limit, 1, 1000, 100);
-        String tenant = callers.current().tenant();
-        return journal.terminalStateOf(pool, streamId, tenant)
-                .onItem().ifNull().failWith(() -> ProblemException.notFound("no stream " + streamId))
-                .chain(() -> journal.page(pool, streamId, afterSeq, pageSize + 1))
-                .map(events -> events.size() > pageSize
-                        ? new EventPage(events.subList(0, pageSize), events.get(pageSize - 1).seq())
-                        : new EventPage(events, null));
+        return reader.page(streamId, afterSeq, pageSize, callers.current());
     }
 }

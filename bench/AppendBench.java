@@ -1,0 +1,176 @@
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Load generator for the append path: P producers, each on its own stream, append token batches of
+ * size B for D seconds. Batch size 1 is the baseline; other sizes are reported as ratios to it, all
+ * measured in the same run against the same server.
+ *
+ * Usage: java bench/AppendBench.java BASE_URL SECONDS PRODUCERS OUTPUT.md BATCH...
+ */
+public class AppendBench {
+
+    record Result(String name, int batch, long requests, long events, double seconds, long[] latenciesMicros) {
+        double eventsPerSecond() {
+            return events / seconds;
+        }
+
+        double requestsPerSecond() {
+            return requests / seconds;
+        }
+
+        long percentile(double p) {
+            if (latenciesMicros.length == 0) {
+                return 0;
+            }
+            return latenciesMicros[(int) Math.min(latenciesMicros.length - 1, Math.floor(p * latenciesMicros.length))];
+        }
+    }
+
+    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+    public static void main(String[] args) throws Exception {
+        String base = args[0];
+        int seconds = Integer.parseInt(args[1]);
+        int producers = Integer.parseInt(args[2]);
+        Path output = Path.of(args[3]);
+        List<Integer> batches = new ArrayList<>();
+        for (int i = 4; i < args.length; i++) {
+            batches.add(Integer.parseInt(args[i]));
+        }
+
+        run(base, "warm-up", batches.get(0), Math.max(3, seconds / 3), producers);
+        List<Result> results = new ArrayList<>();
+        for (int batch : batches) {
+            results.add(run(base, "append", batch, seconds, producers));
+        }
+        results.add(runStatusReads(base, seconds, producers));
+
+        Result baseline = results.get(0);
+        StringBuilder report = new StringBuilder();
+        report.append("# Append benchmark\n\n")
+                .append("- date: ").append(Instant.now()).append('\n')
+                .append("- producers: ").append(producers).append(" (each on its own session and stream)\n")
+                .append("- seconds per scenario: ").append(seconds).append('\n')
+                .append("- machine: ").append(Runtime.getRuntime().availableProcessors()).append(" cores, ")
+                .append(System.getProperty("os.name")).append(", Java ").append(System.getProperty("java.version")).append('\n')
+                .append("- baseline: one event per request; ratios compare with it, measured in the same run\n\n")
+                .append("| scenario | batch | requests/s | events/s | events/s ratio | p50 ms | p99 ms |\n")
+                .append("|---|---|---|---|---|---|---|\n");
+        for (Result r : results) {
+            report.append(String.format(Locale.ROOT, "| %s | %d | %.0f | %.0f | %.2f | %.2f | %.2f |%n",
+                    r.name(), r.batch(), r.requestsPerSecond(), r.eventsPerSecond(),
+                    r.eventsPerSecond() / baseline.eventsPerSecond(), r.percentile(0.5) / 1000.0,
+                    r.percentile(0.99) / 1000.0));
+        }
+        Files.writeString(output, report);
+        System.out.print(report);
+    }
+
+    static Result run(String base, String name, int batch, int seconds, int producers) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(producers);
+        long deadline = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
+        long started = System.nanoTime();
+        List<Future<long[]>> futures = new ArrayList<>();
+        for (int p = 0; p < producers; p++) {
+            futures.add(pool.submit(() -> produce(base, batch, deadline)));
+        }
+        long requests = 0;
+        List<long[]> all = new ArrayList<>();
+        for (Future<long[]> future : futures) {
+            long[] latencies = future.get();
+            requests += latencies.length;
+            all.add(latencies);
+        }
+        double elapsed = (System.nanoTime() - started) / 1e9;
+        pool.shutdown();
+        return new Result(name, batch, requests, requests * batch, elapsed, merge(all));
+    }
+
+    static long[] produce(String base, int batch, long deadline) throws Exception {
+        String session = "bench-" + UUID.randomUUID();
+        String stream = "bench-" + UUID.randomUUID();
+        send(base + "/v1/sessions/" + session + "/streams", "{\"streamId\":\"" + stream
+                + "\",\"userMessage\":{\"content\":\"benchmark\"},\"leaseSeconds\":3600}", 201);
+        StringBuilder body = new StringBuilder("{\"events\":[");
+        for (int i = 0; i < batch; i++) {
+            body.append(i == 0 ? "" : ",").append("{\"type\":\"token\",\"data\":{\"text\":\"lorem ipsum \"}}");
+        }
+        String events = body.append("]}").toString();
+        String url = base + "/v1/streams/" + stream + "/events";
+        List<Long> latencies = new ArrayList<>();
+        while (System.nanoTime() < deadline) {
+            long t0 = System.nanoTime();
+            send(url, events, 200);
+            latencies.add((System.nanoTime() - t0) / 1000);
+        }
+        send(url, "{\"events\":[{\"type\":\"done\"},{\"type\":\"stream_end\"}]}", 200);
+        return latencies.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    static Result runStatusReads(String base, int seconds, int producers) throws Exception {
+        String session = "bench-" + UUID.randomUUID();
+        String stream = "bench-" + UUID.randomUUID();
+        send(base + "/v1/sessions/" + session + "/streams", "{\"streamId\":\"" + stream + "\"}", 201);
+        ExecutorService pool = Executors.newFixedThreadPool(producers);
+        long deadline = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
+        long started = System.nanoTime();
+        List<Future<long[]>> futures = new ArrayList<>();
+        for (int p = 0; p < producers; p++) {
+            futures.add(pool.submit(() -> {
+                List<Long> latencies = new ArrayList<>();
+                HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/v1/streams/" + stream)).GET().build();
+                while (System.nanoTime() < deadline) {
+                    long t0 = System.nanoTime();
+                    HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+                    if (response.statusCode() != 200) {
+                        throw new IllegalStateException("status read answered " + response.statusCode());
+                    }
+                    latencies.add((System.nanoTime() - t0) / 1000);
+                }
+                return latencies.stream().mapToLong(Long::longValue).toArray();
+            }));
+        }
+        List<long[]> all = new ArrayList<>();
+        long requests = 0;
+        for (Future<long[]> future : futures) {
+            long[] latencies = future.get();
+            requests += latencies.length;
+            all.add(latencies);
+        }
+        double elapsed = (System.nanoTime() - started) / 1e9;
+        pool.shutdown();
+        return new Result("status read", 0, requests, requests, elapsed, merge(all));
+    }
+
+    static void send(String url, String body, int expected) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(url))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build();
+        HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != expected) {
+            throw new IllegalStateException(url + " answered " + response.statusCode() + ": " + response.body());
+        }
+    }
+
+    static long[] merge(List<long[]> parts) {
+        long[] merged = parts.stream().flatMapToLong(Arrays::stream).toArray();
+        Arrays.sort(merged);
+        return merged;
+    }
+}

@@ -1,0 +1,30 @@
+package dev.streamjournal.journal;
+
+import dev.streamjournal.common.ProblemException;
+import dev.streamjournal.security.Caller;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/** Reads a stream's journal in seq order, for pages now and for replays of live tails. */
+@ApplicationScoped
+public class JournalReader {
+
+    private final Pool pool;
+    private final JournalRepository journal;
+
+    public JournalReader(Pool pool, JournalRepository journal) {
+        this.pool = pool;
+        this.journal = journal;
+    }
+
+    /** Up to {@code limit} events after {@code afterSeq}; {@code next} is set when more follow. */
+    public Uni<EventPage> page(String streamId, int afterSeq, int limit, Caller caller) {
+        return journal.terminalStateOf(pool, streamId, caller.tenant())
+                .onItem().ifNull().failWith(() -> ProblemException.notFound("no stream " + streamId))
+                .chain(() -> journal.page(pool, streamId, afterSeq, limit + 1))
+                .map(events -> events.size() > limit
+                        ? new EventPage(events.subList(0, limit), events.get(limit - 1).seq())
+                        : new EventPage(events, null));
+    }
+}
