@@ -4,13 +4,15 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
 
-/** Limits and leases of the journal ({@code journal.*}). */
+/** Limits, leases and the embedded database of the journal ({@code journal.*}). */
 @ConfigMapping(prefix = "journal")
 public interface JournalConfig {
 
     Limits limits();
 
     Lease lease();
+
+    Embedded embedded();
 
     interface Limits {
         /** Largest {@code data} of one event (and of a user message), in bytes of JSON. */
@@ -42,5 +44,14 @@ public interface JournalConfig {
         /** Most streams one reaper pass interrupts. */
         @WithDefault("100")
         int reaperBatch();
+    }
+
+    interface Embedded {
+        /**
+         * Data directory of the embedded PostgreSQL. It is read by the entry point before Quarkus
+         * starts, and only when no datasource URL is configured.
+         */
+        @WithDefault("data/pg")
+        String dataDir();
     }
 }
