@@ -87,16 +87,17 @@ public class AppendBench {
         System.out.print(report);
     }
 
-    static Result run(String base, String name, int batch, int seconds, int producers) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(producers);
+    /** Runs {@code worker} on {@code clients} threads until the deadline; each returns its request latencies. */
+    static Result measure(String name, int batch, int seconds, int clients, Worker worker) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
         long deadline = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
         long started = System.nanoTime();
         List<Future<long[]>> futures = new ArrayList<>();
-        for (int p = 0; p < producers; p++) {
-            futures.add(pool.submit(() -> produce(base, batch, deadline)));
+        for (int c = 0; c < clients; c++) {
+            futures.add(pool.submit(() -> worker.run(deadline)));
         }
-        long requests = 0;
         List<long[]> all = new ArrayList<>();
+        long requests = 0;
         for (Future<long[]> future : futures) {
             long[] latencies = future.get();
             requests += latencies.length;
@@ -104,7 +105,15 @@ public class AppendBench {
         }
         double elapsed = (System.nanoTime() - started) / 1e9;
         pool.shutdown();
-        return new Result(name, batch, requests, requests * batch, elapsed, merge(all));
+        return new Result(name, batch, requests, requests * Math.max(batch, 1), elapsed, merge(all));
+    }
+
+    interface Worker {
+        long[] run(long deadline) throws Exception;
+    }
+
+    static Result run(String base, String name, int batch, int seconds, int producers) throws Exception {
+        return measure(name, batch, seconds, producers, deadline -> produce(base, batch, deadline));
     }
 
     static long[] produce(String base, int batch, long deadline) throws Exception {
@@ -128,39 +137,23 @@ public class AppendBench {
         return latencies.stream().mapToLong(Long::longValue).toArray();
     }
 
-    static Result runStatusReads(String base, int seconds, int producers) throws Exception {
+    static Result runStatusReads(String base, int seconds, int clients) throws Exception {
         String session = "bench-" + UUID.randomUUID();
         String stream = "bench-" + UUID.randomUUID();
         send(base + "/v1/sessions/" + session + "/streams", "{\"streamId\":\"" + stream + "\"}", 201);
-        ExecutorService pool = Executors.newFixedThreadPool(producers);
-        long deadline = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
-        long started = System.nanoTime();
-        List<Future<long[]>> futures = new ArrayList<>();
-        for (int p = 0; p < producers; p++) {
-            futures.add(pool.submit(() -> {
-                List<Long> latencies = new ArrayList<>();
-                HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/v1/streams/" + stream)).GET().build();
-                while (System.nanoTime() < deadline) {
-                    long t0 = System.nanoTime();
-                    HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
-                    if (response.statusCode() != 200) {
-                        throw new IllegalStateException("status read answered " + response.statusCode());
-                    }
-                    latencies.add((System.nanoTime() - t0) / 1000);
+        HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/v1/streams/" + stream)).GET().build();
+        return measure("status read", 0, seconds, clients, deadline -> {
+            List<Long> latencies = new ArrayList<>();
+            while (System.nanoTime() < deadline) {
+                long t0 = System.nanoTime();
+                HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() != 200) {
+                    throw new IllegalStateException("status read answered " + response.statusCode());
                 }
-                return latencies.stream().mapToLong(Long::longValue).toArray();
-            }));
-        }
-        List<long[]> all = new ArrayList<>();
-        long requests = 0;
-        for (Future<long[]> future : futures) {
-            long[] latencies = future.get();
-            requests += latencies.length;
-            all.add(latencies);
-        }
-        double elapsed = (System.nanoTime() - started) / 1e9;
-        pool.shutdown();
-        return new Result("status read", 0, requests, requests, elapsed, merge(all));
+                latencies.add((System.nanoTime() - t0) / 1000);
+            }
+            return latencies.stream().mapToLong(Long::longValue).toArray();
+        });
     }
 
     static void send(String url, String body, int expected) throws Exception {
