@@ -17,9 +17,13 @@ public final class Ids {
     /** Returns the id, or throws a 400 {@code invalid-id} problem naming the field. */
     public static String require(String field, String id) {
         if (!isValid(id)) {
-            throw new ProblemException(400, "invalid-id", "Invalid id",
-                    field + " must be 1-128 characters of [A-Za-z0-9._:-]");
+            throw invalid(field);
         }
         return id;
+    }
+
+    /** The 400 {@code invalid-id} problem of a field. */
+    public static ProblemException invalid(String field) {
+        return new ProblemException(400, "invalid-id", "Invalid id", field + " must be 1-128 characters of [A-Za-z0-9._:-]");
     }
 }

@@ -5,6 +5,7 @@ import dev.streamjournal.security.Caller;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.List;
 
 /** Reads a stream's journal in seq order, for pages now and for replays of live tails. */
 @ApplicationScoped
@@ -16,6 +17,16 @@ public class JournalReader {
     public JournalReader(Pool pool, JournalRepository journal) {
         this.pool = pool;
         this.journal = journal;
+    }
+
+    /** Up to {@code limit} events after {@code afterSeq}, in seq order. */
+    public Uni<List<JournalEvent>> after(String streamId, int afterSeq, int limit) {
+        return journal.page(pool, streamId, afterSeq, limit);
+    }
+
+    /** The streams of a session in creation order, with their positions. */
+    public Uni<List<JournalRepository.StreamPosition>> streamsOfSession(String sessionId, Caller caller) {
+        return journal.streamsOfSession(pool, sessionId, caller.tenant());
     }
 
     /** Up to {@code limit} events after {@code afterSeq}; {@code next} is set when more follow. */

@@ -96,6 +96,17 @@ public class JournalRepository {
              limit $3
             """;
 
+    static final String STREAMS_OF_SESSION = """
+            select stream_id, last_seq, terminal_state, closed
+              from streams
+             where session_id = $1 and tenant = $2
+             order by created_at, stream_id
+            """;
+
+    /** Where a stream of a session stands, for a session channel. */
+    public record StreamPosition(String streamId, int lastSeq, TerminalState terminalState, boolean closed) {
+    }
+
     private final ObjectMapper json;
 
     public JournalRepository(ObjectMapper json) {
@@ -200,6 +211,18 @@ public class JournalRepository {
         }
         String state = rows.iterator().next().getString("terminal_state");
         return state == null ? "" : state;
+    }
+
+    /** The streams of a session in creation order. */
+    public Uni<List<StreamPosition>> streamsOfSession(SqlClient client, String sessionId, String tenant) {
+        return client.preparedQuery(STREAMS_OF_SESSION).execute(Tuple.of(sessionId, tenant)).map(rows -> {
+            List<StreamPosition> streams = new ArrayList<>(rows.size());
+            for (Row row : rows) {
+                streams.add(new StreamPosition(row.getString("stream_id"), row.getInteger("last_seq"),
+                        TerminalState.fromWord(row.getString("terminal_state")), row.getBoolean("closed")));
+            }
+            return streams;
+        });
     }
 
     /** Up to {@code limit} events after {@code afterSeq}, in seq order. */

@@ -36,6 +36,12 @@ public class SessionQueries {
                                 .map(messages -> view(session, messages, rows))));
     }
 
+    /** True when the tenant has this session. */
+    @WithSession
+    public Uni<Boolean> exists(String sessionId, String tenant) {
+        return SessionEntity.count("sessionId = ?1 and tenant = ?2", sessionId, tenant).map(count -> count > 0);
+    }
+
     private static SessionView view(SessionEntity session, List<TranscriptMessageEntity> messages,
             List<StreamEntity> rows) {
         List<StreamStatus> statuses = rows.stream().map(StreamStatus::of).toList();

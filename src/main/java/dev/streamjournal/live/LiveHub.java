@@ -1,0 +1,90 @@
+package dev.streamjournal.live;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * In-process fan-out of journal notices to the subscribers of this replica, keyed by stream and by
+ * session. It only wakes subscribers; each reads what it needs from the journal itself.
+ */
+@ApplicationScoped
+public class LiveHub {
+
+    /** A subscriber's place in the hub; closing it removes the subscriber. */
+    public final class Watch implements AutoCloseable {
+        private final String streamId;
+        private final String sessionId;
+        private final Signal signal = new Signal();
+
+        private Watch(String streamId, String sessionId) {
+            this.streamId = streamId;
+            this.sessionId = sessionId;
+        }
+
+        public Signal signal() {
+            return signal;
+        }
+
+        @Override
+        public void close() {
+            remove(byStream, streamId, signal);
+            remove(bySession, sessionId, signal);
+        }
+    }
+
+    private final ConcurrentHashMap<String, Set<Signal>> byStream = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Set<Signal>> bySession = new ConcurrentHashMap<>();
+    private final Set<Signal> all = ConcurrentHashMap.newKeySet();
+
+    public LiveHub(MeterRegistry metrics) {
+        metrics.gauge("journal.live.subscribers", all, Set::size);
+    }
+
+    /** Watches a stream (when {@code streamId} is not null) and a session (when {@code sessionId} is not null). */
+    public Watch watch(String streamId, String sessionId) {
+        Watch watch = new Watch(streamId, sessionId);
+        add(byStream, streamId, watch.signal);
+        add(bySession, sessionId, watch.signal);
+        all.add(watch.signal);
+        return watch;
+    }
+
+    /** Wakes the subscribers of the notice's stream and session. */
+    public void publish(JournalNotice notice) {
+        wake(byStream.get(notice.streamId()));
+        wake(bySession.get(notice.sessionId()));
+    }
+
+    /** Wakes every subscriber, so that all catch up from the journal (after the LISTEN connection returns). */
+    public void wakeAll() {
+        all.forEach(Signal::wake);
+    }
+
+    public int subscribers() {
+        return all.size();
+    }
+
+    private static void wake(Set<Signal> signals) {
+        if (signals != null) {
+            signals.forEach(Signal::wake);
+        }
+    }
+
+    private static void add(ConcurrentHashMap<String, Set<Signal>> index, String key, Signal signal) {
+        if (key != null) {
+            index.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet()).add(signal);
+        }
+    }
+
+    private void remove(ConcurrentHashMap<String, Set<Signal>> index, String key, Signal signal) {
+        all.remove(signal);
+        if (key != null) {
+            index.computeIfPresent(key, (k, signals) -> {
+                signals.remove(signal);
+                return signals.isEmpty() ? null : signals;
+            });
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package dev.streamjournal.live;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.RawValue;
+import dev.streamjournal.common.Ids;
+import dev.streamjournal.common.ProblemException;
+import dev.streamjournal.security.Caller;
+import dev.streamjournal.security.Callers;
+import dev.streamjournal.session.SessionQueries;
+import io.quarkus.websockets.next.CloseReason;
+import io.quarkus.websockets.next.OnOpen;
+import io.quarkus.websockets.next.WebSocket;
+import io.quarkus.websockets.next.WebSocketConnection;
+import io.smallrye.mutiny.Multi;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * {@code /v1/sessions/{sessionId}/live}: the session channel over WebSocket, with the frames of the SSE
+ * channel as JSON messages {@code {"event", "id", "data"}}. Browsers cannot set headers on a WebSocket,
+ * so the cursor comes as the query parameter {@code lastEventId=<streamId>:<seq>}. An unknown session
+ * gets one {@code error} message with the problem document and a close with code 4404 (4400 for bad input).
+ */
+@WebSocket(path = "/v1/sessions/{sessionId}/live")
+public class SessionSocket {
+
+    private final LiveChannels channels;
+    private final SessionQueries sessions;
+    private final Callers callers;
+    private final ObjectMapper json;
+
+    public SessionSocket(LiveChannels channels, SessionQueries sessions, Callers callers, ObjectMapper json) {
+        this.channels = channels;
+        this.sessions = sessions;
+        this.callers = callers;
+        this.json = json;
+    }
+
+    @OnOpen
+    public Multi<String> open(WebSocketConnection connection) {
+        String sessionId = connection.pathParam("sessionId");
+        Caller caller = callers.current();
+        if (!Ids.isValid(sessionId)) {
+            return refuse(connection, Ids.invalid("sessionId"));
+        }
+        return sessions.exists(sessionId, caller.tenant()).onItem().transformToMulti(exists -> {
+            if (!exists) {
+                return refuse(connection, ProblemException.notFound("no session " + sessionId));
+            }
+            try {
+                return channels.session(sessionId, lastEventId(connection.handshakeRequest().query()), caller)
+                        .filter(frame -> !frame.isComment())
+                        .map(this::message);
+            } catch (ProblemException problem) {
+                return refuse(connection, problem);
+            }
+        });
+    }
+
+    private Multi<String> refuse(WebSocketConnection connection, ProblemException problem) {
+        ObjectNode body = json.createObjectNode()
+                .put("type", "https://stream-journal.dev/problems/" + problem.slug())
+                .put("title", problem.title())
+                .put("status", problem.status())
+                .put("detail", problem.getMessage());
+        String message = json.createObjectNode().put("event", "error").set("data", body).toString();
+        return Multi.createFrom().item(message)
+                .onCompletion().call(() -> connection.close(new CloseReason(4000 + problem.status(), problem.slug())));
+    }
+
+    private String message(Frame frame) {
+        ObjectNode message = json.createObjectNode().put("event", frame.event());
+        if (frame.id() != null) {
+            message.put("id", frame.id());
+        }
+        message.putRawValue("data", new RawValue(frame.data()));
+        return message.toString();
+    }
+
+    private static String lastEventId(String query) {
+        if (query == null) {
+            return null;
+        }
+        for (String pair : query.split("&")) {
+            if (pair.startsWith("lastEventId=")) {
+                return URLDecoder.decode(pair.substring("lastEventId=".length()), StandardCharsets.UTF_8);
+            }
+        }
+        return null;
+    }
+}

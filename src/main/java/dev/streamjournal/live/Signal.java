@@ -1,0 +1,55 @@
+package dev.streamjournal.live;
+
+import io.smallrye.mutiny.Uni;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A wake-up signal of one subscriber. It carries no data: a woken subscriber reads the journal after
+ * its own cursor, so a wake can never deliver a gap or a duplicate. A version counter closes the race
+ * between "read, found nothing" and "wait": a wake in between is seen as a changed version.
+ */
+public final class Signal {
+
+    private final AtomicLong version = new AtomicLong();
+    private final AtomicReference<CompletableFuture<Boolean>> waiter = new AtomicReference<>();
+    private volatile long lastWakeNanos;
+
+    /** The version to pass to {@link #awaitChange} after reading what is there now. */
+    public long version() {
+        return version.get();
+    }
+
+    /** When the latest wake arrived ({@link System#nanoTime()}), for measuring push delays. */
+    public long lastWakeNanos() {
+        return lastWakeNanos;
+    }
+
+    public void wake() {
+        lastWakeNanos = System.nanoTime();
+        version.incrementAndGet();
+        CompletableFuture<Boolean> pending = waiter.getAndSet(null);
+        if (pending != null) {
+            pending.complete(Boolean.TRUE);
+        }
+    }
+
+    /** Completes with true at the first wake after {@code seen}, or with false after {@code timeout}. */
+    public Uni<Boolean> awaitChange(long seen, Duration timeout) {
+        if (version.get() != seen) {
+            return Uni.createFrom().item(Boolean.TRUE);
+        }
+        CompletableFuture<Boolean> pending = new CompletableFuture<>();
+        CompletableFuture<Boolean> previous = waiter.getAndSet(pending);
+        if (previous != null) {
+            previous.complete(Boolean.TRUE);
+        }
+        if (version.get() != seen) {
+            pending.complete(Boolean.TRUE);
+        }
+        return Uni.createFrom().completionStage(pending)
+                .ifNoItem().after(timeout).recoverWithItem(Boolean.FALSE);
+    }
+}

@@ -1,0 +1,14 @@
+package dev.streamjournal.settlement;
+
+import dev.streamjournal.journal.TerminalState;
+
+/**
+ * What the settlement of one stream is decided from, read in one snapshot.
+ *
+ * @param currentStreamId the newest stream of the session
+ * @param terminalData    the data of the stream's terminal event as JSON text, or null
+ * @param messages        the stream's transcript messages (user, assistant) as a JSON array text
+ */
+public record SettlementFacts(String streamId, String sessionId, int lastSeq, TerminalState terminalState,
+        String currentStreamId, long revision, String terminalData, String messages) {
+}

@@ -1,0 +1,44 @@
+package dev.streamjournal.settlement;
+
+import dev.streamjournal.journal.TerminalState;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/** Reads the facts of a settlement in one statement, so that they come from one snapshot. */
+@ApplicationScoped
+public class SettlementRepository {
+
+    static final String FACTS = """
+            select s.stream_id, s.session_id, s.last_seq, s.terminal_state, se.active_stream_id, se.revision,
+                   (select e.data::text
+                      from journal_events e
+                     where e.stream_id = s.stream_id and e.seq = s.terminal_seq) as terminal_data,
+                   (select coalesce(json_agg(m.message order by m.idx), '[]'::json)::text
+                      from transcript_messages m
+                     where m.stream_id = s.stream_id) as messages
+              from streams s
+              join sessions se on se.session_id = s.session_id
+             where s.stream_id = $1 and s.tenant = $2
+            """;
+
+    private final Pool pool;
+
+    public SettlementRepository(Pool pool) {
+        this.pool = pool;
+    }
+
+    /** The facts, or null when the tenant has no such stream. */
+    public Uni<SettlementFacts> facts(String streamId, String tenant) {
+        return pool.preparedQuery(FACTS).execute(Tuple.of(streamId, tenant))
+                .map(rows -> rows.size() == 0 ? null : facts(rows.iterator().next()));
+    }
+
+    private static SettlementFacts facts(Row row) {
+        return new SettlementFacts(row.getString("stream_id"), row.getString("session_id"), row.getInteger("last_seq"),
+                TerminalState.fromWord(row.getString("terminal_state")), row.getString("active_stream_id"),
+                row.getLong("revision"), row.getString("terminal_data"), row.getString("messages"));
+    }
+}
