@@ -103,10 +103,16 @@ final class StreamFollower {
         return all;
     }
 
-    /** A settlement frame when the stream turned stale (or vanished) since the last one; empty otherwise. */
+    /**
+     * For a follower with nothing new to send: a settlement frame when the stream turned stale (or
+     * vanished), or when it is closed and this client resumed past its end; these end the follower.
+     * Empty while the stream may still send events.
+     */
     Uni<List<Frame>> checkStale() {
         return settlements.settle(streamId, caller).map(settlement -> {
-            if (settlement.outcome() != Outcome.STALE && settlement.outcome() != Outcome.MISSING) {
+            boolean stale = settlement.outcome() == Outcome.STALE || settlement.outcome() == Outcome.MISSING;
+            boolean over = settlement.closed() && cursor >= settlement.lastSeq();
+            if (!stale && !over) {
                 return List.of();
             }
             done = true;

@@ -15,7 +15,7 @@ public final class SettlementDecision {
      */
     public static Settlement decide(String streamId, SettlementFacts facts, Instant now) {
         if (facts == null) {
-            return new Settlement(streamId, null, Outcome.MISSING, null, 0, null, null, null, now);
+            return new Settlement(streamId, null, Outcome.MISSING, null, 0, false, null, null, null, now);
         }
         TerminalState state = facts.terminalState();
         Outcome outcome;
@@ -32,7 +32,8 @@ public final class SettlementDecision {
                 ? new Settlement.Transcript(facts.revision(), facts.messages())
                 : null;
         String error = outcome == Outcome.ERROR ? facts.terminalData() : null;
-        return new Settlement(streamId, facts.sessionId(), outcome, state, facts.lastSeq(), facts.currentStreamId(),
+        return new Settlement(streamId, facts.sessionId(), outcome, state, facts.lastSeq(), facts.closed(),
+                facts.currentStreamId(),
                 transcript, error, now);
     }
 }
