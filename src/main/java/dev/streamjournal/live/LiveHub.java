@@ -1,6 +1,7 @@
 package dev.streamjournal.live;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -9,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * In-process fan-out of journal notices to the subscribers of this replica, keyed by stream and by
  * session. It only wakes subscribers; each reads what it needs from the journal itself.
  */
+@Startup
 @ApplicationScoped
 public class LiveHub {
 

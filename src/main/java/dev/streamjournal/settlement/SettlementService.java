@@ -4,6 +4,7 @@ import dev.streamjournal.live.LiveHub;
 import dev.streamjournal.security.Caller;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
@@ -13,6 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Answers settlements from the journal. A long-poll parks on the live hub (woken by the commit
  * notification of the stream or of its session) and re-decides at each wake; it never polls the database.
  */
+@Startup
 @ApplicationScoped
 public class SettlementService {
 
