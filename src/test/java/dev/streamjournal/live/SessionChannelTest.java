@@ -1,0 +1,210 @@
+package dev.streamjournal.live;
+
+import static dev.streamjournal.support.Api.append;
+import static dev.streamjournal.support.Api.create;
+import static dev.streamjournal.support.Api.createStream;
+import static dev.streamjournal.support.Api.event;
+import static dev.streamjournal.support.Api.id;
+import static dev.streamjournal.support.Api.token;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.streamjournal.support.SseClient;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+
+/** One connection for every stream of a session, over SSE and over WebSocket. */
+@QuarkusTest
+class SessionChannelTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+    @TestHTTPResource("/")
+    URI base;
+
+    private static JsonNode json(String text) {
+        try {
+            return JSON.readTree(text);
+        } catch (Exception e) {
+            throw new IllegalArgumentException(text, e);
+        }
+    }
+
+    private URI channel(String session) {
+        return base.resolve("/v1/sessions/" + session + "/events");
+    }
+
+    /** Frame ids name the stream whose event they carry; the id's seq is the event's seq. */
+    private static void assertIdsMatchTheirEvents(List<SseClient.Frame> frames) {
+        assertThat(frames).allSatisfy(frame -> {
+            int colon = frame.id().lastIndexOf(':');
+            JsonNode data = json(frame.data());
+            assertThat(data.path("streamId").asText()).isEqualTo(frame.id().substring(0, colon));
+            assertThat(data.path("seq").asInt()).isEqualTo(Integer.parseInt(frame.id().substring(colon + 1)));
+        });
+    }
+
+    @Test
+    void aNewStreamRestartingAtSeq1_isNotHidden_andOldLateEventsStayTheOldStreams() {
+        String session = id("s");
+        String old = id("old");
+        String next = id("next");
+        createStream(session, old);
+        append(old, List.of(token("o1"), token("o2"), token("o3"))).statusCode(200);
+
+        try (SseClient client = SseClient.open(channel(session), null)) {
+            client.await(f -> (old + ":3").equals(f.id()), TIMEOUT);
+            append(old, List.of(event("done", Map.of()))).statusCode(200);
+            create(session, Map.of("streamId", next, "userMessage", Map.of("content", "q2"))).statusCode(201);
+            append(next, List.of(token("n1"))).statusCode(200);
+            append(old, List.of(event("title", Map.of("title", "late trailer of the old stream")))).statusCode(200);
+            append(next, List.of(token("n2"), event("done", Map.of()), event("stream_end", Map.of()))).statusCode(200);
+
+            client.await(f -> (next + ":4").equals(f.id()), TIMEOUT);
+            List<String> ids = client.journalFrames().stream().map(SseClient.Frame::id).toList();
+            assertThat(ids).containsSubsequence(old + ":1", old + ":2", old + ":3", old + ":4");
+            assertThat(ids).containsSubsequence(next + ":1", next + ":2", next + ":3", next + ":4");
+            assertIdsMatchTheirEvents(client.journalFrames());
+            assertThat(client.events("stream_started")).extracting(SseClient.Frame::id)
+                    .containsExactly(old + ":0", next + ":0");
+            await().atMost(TIMEOUT).until(() -> client.events("settlement").stream()
+                    .anyMatch(f -> json(f.data()).path("streamId").asText().equals(next)));
+            assertThat(client.events("settlement")).extracting(f -> json(f.data()).path("streamId").asText() + " "
+                    + json(f.data()).path("outcome").asText())
+                    .contains(old + " restored", next + " restored");
+            assertThat(client.hasEnded()).isFalse();
+        }
+    }
+
+    @Test
+    void resumeWithLastEventId_continuesThatStreamAndEveryLaterOne_untilItIsStale() {
+        String session = id("s");
+        String first = id("first");
+        String second = id("second");
+        createStream(session, first);
+        append(first, List.of(token("a"), token("b"), event("done", Map.of()), event("stream_end", Map.of())))
+                .statusCode(200);
+        createStream(session, second);
+        append(second, List.of(token("c"), token("d"))).statusCode(200);
+
+        try (SseClient client = SseClient.open(channel(session), first + ":2")) {
+            client.await(f -> (second + ":2").equals(f.id()), TIMEOUT);
+            List<String> ids = client.journalFrames().stream().map(SseClient.Frame::id).toList();
+            // the first stream settles stale right after its terminal event (the second took the session),
+            // so its stream_end is not sent: stale beats everything
+            assertThat(ids).containsExactly(first + ":3", second + ":1", second + ":2");
+            assertThat(client.events("settlement")).extracting(f -> json(f.data()).path("outcome").asText())
+                    .first().isEqualTo("stale");
+            assertThat(client.events("stream_started")).extracting(SseClient.Frame::id).containsExactly(second + ":0");
+        }
+    }
+
+    @Test
+    void withoutCursor_theChannelStartsAtTheNewestStream() {
+        String session = id("s");
+        String first = id("first");
+        String second = id("second");
+        createStream(session, first);
+        append(first, List.of(token("a"), event("stream_end", Map.of()))).statusCode(200);
+        createStream(session, second);
+        append(second, List.of(token("b"))).statusCode(200);
+
+        try (SseClient client = SseClient.open(channel(session), null)) {
+            client.await(f -> (second + ":1").equals(f.id()), TIMEOUT);
+            assertThat(client.journalFrames()).extracting(SseClient.Frame::id).containsExactly(second + ":1");
+        }
+    }
+
+    @Test
+    void webSocket_carriesTheSameFramesAsJson() throws Exception {
+        String session = id("s");
+        String stream = id("st");
+        createStream(session, stream);
+        List<JsonNode> messages = new CopyOnWriteArrayList<>();
+        CompletableFuture<Integer> closed = new CompletableFuture<>();
+        WebSocket socket = HttpClient.newHttpClient().newWebSocketBuilder()
+                .buildAsync(URI.create("ws://" + base.getHost() + ":" + base.getPort() + "/v1/sessions/" + session + "/live"),
+                        collector(messages, closed))
+                .get();
+        try {
+            await().atMost(TIMEOUT).until(() -> messages.stream().anyMatch(m -> m.path("event").asText().equals("stream_started")));
+            append(stream, List.of(token("hi"), event("done", Map.of()))).statusCode(200);
+            await().atMost(TIMEOUT).until(() -> messages.stream().anyMatch(m -> m.path("event").asText().equals("settlement")));
+
+            assertThat(messages).extracting(m -> m.path("event").asText())
+                    .containsExactly("stream_started", "token", "done", "settlement");
+            JsonNode tokenMessage = messages.get(1);
+            assertThat(tokenMessage.path("id").asText()).isEqualTo(stream + ":1");
+            assertThat(tokenMessage.path("data").path("data").path("text").asText()).isEqualTo("hi");
+            assertThat(messages.get(3).path("data").path("outcome").asText()).isEqualTo("restored");
+        } finally {
+            socket.sendClose(WebSocket.NORMAL_CLOSURE, "done");
+        }
+    }
+
+    @Test
+    void webSocket_toAnUnknownSession_getsAnErrorAndA4404Close() throws Exception {
+        List<JsonNode> messages = new CopyOnWriteArrayList<>();
+        CompletableFuture<Integer> closed = new CompletableFuture<>();
+        HttpClient.newHttpClient().newWebSocketBuilder()
+                .buildAsync(URI.create("ws://" + base.getHost() + ":" + base.getPort() + "/v1/sessions/" + id("nope") + "/live"),
+                        collector(messages, closed))
+                .get();
+        assertThat(closed.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(4404);
+        assertThat(messages).hasSize(1);
+        assertThat(messages.get(0).path("event").asText()).isEqualTo("error");
+        assertThat(messages.get(0).path("data").path("type").asText()).endsWith("/not-found");
+    }
+
+    @Test
+    void unknownSessionAndBadCursors_areProblems() {
+        given().accept("text/event-stream").get("/v1/sessions/{id}/events", id("nope")).then()
+                .statusCode(404).body("type", equalTo("https://stream-journal.dev/problems/not-found"));
+        String session = id("s");
+        createStream(session, id("st"));
+        given().accept("text/event-stream").header("Last-Event-ID", "17").get("/v1/sessions/{id}/events", session)
+                .then().statusCode(400).body("type", equalTo("https://stream-journal.dev/problems/invalid-request"));
+        given().accept("text/event-stream").header("Last-Event-ID", "st:x").get("/v1/sessions/{id}/events", session)
+                .then().statusCode(400).body("type", equalTo("https://stream-journal.dev/problems/invalid-request"));
+        given().accept("text/event-stream").header("Last-Event-ID", "bad id:1").get("/v1/sessions/{id}/events", session)
+                .then().statusCode(400).body("type", equalTo("https://stream-journal.dev/problems/invalid-id"));
+    }
+
+    private static WebSocket.Listener collector(List<JsonNode> messages, CompletableFuture<Integer> closed) {
+        return new WebSocket.Listener() {
+            private final StringBuilder partial = new StringBuilder();
+
+            @Override
+            public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+                partial.append(data);
+                if (last) {
+                    messages.add(json(partial.toString()));
+                    partial.setLength(0);
+                }
+                webSocket.request(1);
+                return null;
+            }
+
+            @Override
+            public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+                closed.complete(statusCode);
+                return null;
+            }
+        };
+    }
+}
