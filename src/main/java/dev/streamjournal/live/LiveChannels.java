@@ -10,9 +10,11 @@ import dev.streamjournal.settlement.SettlementService;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.smallrye.mutiny.Multi;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /** Opens live channels: the tail of one stream, and the channel of a whole session. */
+@Startup
 @ApplicationScoped
 public class LiveChannels {
 

@@ -53,6 +53,9 @@ class DatabaseDownTest {
     void reads_areUnavailable() {
         given().get("/v1/streams/any").then().statusCode(503).body("type", equalTo("https://stream-journal.dev/problems/unavailable"));
         given().get("/v1/sessions/any").then().statusCode(503).body("type", equalTo("https://stream-journal.dev/problems/unavailable"));
+        given().get("/v1/streams/any/settlement").then().statusCode(503).body("type", equalTo("https://stream-journal.dev/problems/unavailable"));
+        given().accept("text/event-stream").get("/v1/streams/any/events").then().statusCode(503)
+                .body("type", equalTo("https://stream-journal.dev/problems/unavailable"));
     }
 
     @Test

@@ -30,12 +30,24 @@ class OpsEndpointsTest {
     }
 
     @Test
+    void metrics_includeLiveDeliveryAndSettlement() {
+        given().get("/v1/streams/metrics-probe/settlement").then().statusCode(200);
+        given().get("/q/metrics").then().statusCode(200)
+                .body(containsString("journal_live_subscribers"))
+                .body(containsString("journal_live_push_delay_seconds"))
+                .body(containsString("journal_settlement_parked"))
+                .body(containsString("journal_settlement_outcomes_total{outcome=\"missing\"}"));
+    }
+
+    @Test
     void openApi_describesTheProducerEndpoints() {
         given().accept("application/json").get("/q/openapi").then()
                 .statusCode(200)
                 .body("paths", org.hamcrest.Matchers.hasKey("/v1/streams/{streamId}/events"))
                 .body("paths", org.hamcrest.Matchers.hasKey("/v1/sessions/{sessionId}/streams"))
-                .body("paths", org.hamcrest.Matchers.hasKey("/api/chat/stream/status"));
+                .body("paths", org.hamcrest.Matchers.hasKey("/api/chat/stream/status"))
+                .body("paths", org.hamcrest.Matchers.hasKey("/v1/streams/{streamId}/settlement"))
+                .body("paths", org.hamcrest.Matchers.hasKey("/v1/sessions/{sessionId}/events"));
     }
 
     @Test
