@@ -185,6 +185,7 @@ class StreamTailTest {
         String stream = id("st");
         createStream(id("s"), stream);
         append(stream, List.of(token("a"))).statusCode(200);
+        int subscribersBefore = hub.subscribers();
         List<SseClient> clients = new ArrayList<>();
         try {
             for (int i = 0; i < 100; i++) {
@@ -204,7 +205,21 @@ class StreamTailTest {
         } finally {
             clients.forEach(SseClient::close);
         }
-        await().atMost(TIMEOUT).until(() -> hub.subscribers() == 0);
+        await().atMost(TIMEOUT).until(() -> hub.subscribers() <= subscribersBefore);
+    }
+
+    @Test
+    void aClientThatDisconnects_leavesTheHub() {
+        String stream = id("st");
+        createStream(id("s"), stream);
+        int before = hub.subscribers();
+        SseClient client = SseClient.open(tail(stream, null), null);
+        client.await(f -> f.retry() != null, TIMEOUT);
+        await().atMost(TIMEOUT).until(() -> hub.subscribers() == before + 1);
+
+        client.close();
+
+        await().atMost(TIMEOUT).until(() -> hub.subscribers() == before);
     }
 
     @Test
