@@ -36,21 +36,25 @@ create index streams_by_session on streams (session_id, created_at, stream_id);
 -- the reaper only looks at live streams whose lease runs out first
 create index streams_live_leases on streams (lease_expires_at) where terminal_state is null;
 
+-- snapshot_xmax: every transaction that could hold a smaller position than this row's had an xid
+-- below it, so a gap before this row is final once the oldest running transaction is past it.
 create table journal_events (
-    stream_id  text        not null references streams (stream_id),
-    seq        integer     not null check (seq > 0),
-    session_id text        not null,
-    position   bigint      generated always as identity,
-    type       text        not null,
-    data       jsonb       not null,
-    principal  text        not null,
-    tx_id      xid8        not null default pg_current_xact_id(),
-    at         timestamptz not null default now(),
+    stream_id     text        not null references streams (stream_id),
+    seq           integer     not null check (seq > 0),
+    session_id    text        not null,
+    tenant        text        not null,
+    position      bigint      generated always as identity,
+    type          text        not null,
+    data          jsonb       not null,
+    principal     text        not null,
+    snapshot_xmax xid8        not null default pg_snapshot_xmax(pg_current_snapshot()),
+    at            timestamptz not null default now(),
     primary key (stream_id, seq)
 );
 
 create unique index journal_events_position on journal_events (position);
 create index journal_events_by_session on journal_events (session_id, position);
+create index journal_events_by_tenant on journal_events (tenant, position);
 
 create table transcript_messages (
     session_id text        not null references sessions (session_id),
@@ -63,17 +67,22 @@ create table transcript_messages (
     unique (stream_id, role)
 );
 
+-- settlement: each change of a stream's settlement outcome (state = the outcome word)
 create table lifecycle_log (
-    id         bigint      generated always as identity primary key,
-    session_id text        not null,
-    stream_id  text        not null,
-    kind       text        not null check (kind in
-                             ('created', 'superseded', 'terminal', 'closed', 'lease_expired')),
-    state      text,
-    detail     jsonb,
-    principal  text        not null,
-    at         timestamptz not null default now()
+    id            bigint      generated always as identity primary key,
+    session_id    text        not null,
+    stream_id     text        not null,
+    tenant        text        not null,
+    kind          text        not null check (kind in
+                                ('created', 'superseded', 'terminal', 'closed', 'lease_expired',
+                                 'settlement', 'pruned')),
+    state         text,
+    detail        jsonb,
+    principal     text        not null,
+    snapshot_xmax xid8        not null default pg_snapshot_xmax(pg_current_snapshot()),
+    at            timestamptz not null default now()
 );
 
 create index lifecycle_by_stream on lifecycle_log (stream_id, id);
 create index lifecycle_by_session on lifecycle_log (session_id, id);
+create index lifecycle_by_tenant on lifecycle_log (tenant, id);

@@ -11,7 +11,9 @@ public class LifecycleLog {
 
     /** What happened to a stream. */
     public enum Kind {
-        CREATED, SUPERSEDED, TERMINAL, CLOSED, LEASE_EXPIRED;
+        CREATED, SUPERSEDED, TERMINAL, CLOSED, LEASE_EXPIRED,
+        /** A change of the stream's settlement outcome; the state is the outcome word. */
+        SETTLEMENT;
 
         String word() {
             return name().toLowerCase();
@@ -19,8 +21,10 @@ public class LifecycleLog {
     }
 
     private static final String INSERT = """
-            insert into lifecycle_log (session_id, stream_id, kind, state, detail, principal)
-            values ($1, $2, $3, $4, $5::text::jsonb, $6)
+            insert into lifecycle_log (session_id, stream_id, tenant, kind, state, detail, principal)
+            select $1, $2, tenant, $3, $4, $5::text::jsonb, $6
+              from streams
+             where stream_id = $2
             """;
 
     /**

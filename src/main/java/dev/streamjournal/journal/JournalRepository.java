@@ -43,9 +43,10 @@ public class JournalRepository {
             """;
 
     private static final String INSERT_EVENTS = """
-            insert into journal_events (stream_id, seq, session_id, type, data, principal)
-            select $1, e.seq, $2, e.type, e.data::jsonb, $3
+            insert into journal_events (stream_id, seq, session_id, tenant, type, data, principal)
+            select $1, e.seq, $2, s.tenant, e.type, e.data::jsonb, $3
               from unnest($4::integer[], $5::text[], $6::text[]) with ordinality as e(seq, type, data, n)
+             cross join (select tenant from streams where stream_id = $1) s
              order by e.n
             """;
 

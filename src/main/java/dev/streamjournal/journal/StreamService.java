@@ -107,7 +107,14 @@ public class StreamService {
                 .chain(() -> streams.insert(connection, streamId, session.sessionId(), caller.tenant(),
                         canonical.toString(), caller.principal(), leaseSeconds))
                 .chain(() -> lifecycle.record(connection, session.sessionId(), streamId, LifecycleLog.Kind.CREATED,
-                        null, null, caller.principal()));
+                        null, null, caller.principal()))
+                .chain(() -> lifecycle.record(connection, session.sessionId(), streamId,
+                        LifecycleLog.Kind.SETTLEMENT, "active", null, caller.principal()));
+        if (session.activeStreamId() != null) {
+            String detail = JsonNodeFactory.instance.objectNode().put("currentStreamId", streamId).toString();
+            inserted = inserted.chain(() -> lifecycle.record(connection, session.sessionId(),
+                    session.activeStreamId(), LifecycleLog.Kind.SETTLEMENT, "stale", detail, caller.principal()));
+        }
         if (userMessage != null) {
             inserted = inserted.chain(() -> transcript.append(connection, session.sessionId(), streamId,
                     TranscriptAssembler.userMessage(streamId, userMessage))).replaceWithVoid();

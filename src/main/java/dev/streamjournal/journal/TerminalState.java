@@ -26,6 +26,11 @@ public enum TerminalState {
         return word;
     }
 
+    /** True when the turn ended as it should ({@code completed}, {@code cancelled}): it settles {@code restored}. */
+    public boolean settlesRestored() {
+        return this == COMPLETED || this == CANCELLED;
+    }
+
     /** The word hermes-webui uses for this state in its stream status. */
     public String hermesWord() {
         return hermesWord;

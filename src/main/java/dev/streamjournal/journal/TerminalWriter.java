@@ -11,7 +11,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 /**
  * The second half of every terminal transition, inside the transaction that made the stream terminal:
  * the stream's assistant message goes into the session transcript and the fact into the lifecycle log.
- * Terminal and "transcript saved" are therefore one commit.
+ * Terminal and "transcript saved" are therefore one commit. The stream's settlement turns
+ * {@code restored} or {@code error} here (a superseded stream turned {@code stale} when its successor
+ * was created), and the lifecycle log records that change too.
  */
 @ApplicationScoped
 public class TerminalWriter {
@@ -39,6 +41,11 @@ public class TerminalWriter {
                         terminalData, events))
                 .chain(message -> transcript.append(connection, stream.sessionId(), stream.streamId(), message))
                 .chain(revision -> lifecycle.record(connection, stream.sessionId(), stream.streamId(), kind,
-                        state.word(), detail, principal));
+                        state.word(), detail, principal))
+                .chain(() -> state == TerminalState.SUPERSEDED
+                        ? Uni.createFrom().voidItem()
+                        : lifecycle.record(connection, stream.sessionId(), stream.streamId(),
+                                LifecycleLog.Kind.SETTLEMENT, state.settlesRestored() ? "restored" : "error", null,
+                                principal));
     }
 }

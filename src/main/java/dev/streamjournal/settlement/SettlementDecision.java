@@ -23,7 +23,7 @@ public final class SettlementDecision {
             outcome = Outcome.STALE;
         } else if (state == null) {
             outcome = Outcome.ACTIVE;
-        } else if (state == TerminalState.COMPLETED || state == TerminalState.CANCELLED) {
+        } else if (state.settlesRestored()) {
             outcome = Outcome.RESTORED;
         } else {
             outcome = Outcome.ERROR;

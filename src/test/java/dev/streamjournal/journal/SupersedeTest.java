@@ -78,7 +78,11 @@ class SupersedeTest {
 
         assertThat(db.rows("select kind, state from lifecycle_log where stream_id = $1 order by id", old))
                 .extracting(row -> row.getString("kind") + ":" + row.getString("state"))
-                .containsExactly("created:null", "superseded:superseded", "closed:superseded");
+                .containsExactly("created:null", "settlement:active", "superseded:superseded", "closed:superseded",
+                        "settlement:stale");
+        assertThat(db.rows("select kind, state from lifecycle_log where stream_id = $1 order by id", next))
+                .extracting(row -> row.getString("kind") + ":" + row.getString("state"))
+                .containsExactly("created:null", "settlement:active");
     }
 
     @Test

@@ -232,8 +232,8 @@ class StreamTailTest {
 
             // what a second replica does: the append SQL and its NOTIFY on a connection of its own
             db.pool().withTransaction(connection -> connection.preparedQuery("""
-                            insert into journal_events (stream_id, seq, session_id, type, data, principal)
-                            values ($1, 1, $2, 'token', '{"text":"from elsewhere"}', 'replica-b')""")
+                            insert into journal_events (stream_id, seq, session_id, tenant, type, data, principal)
+                            values ($1, 1, $2, 'default', 'token', '{"text":"from elsewhere"}', 'replica-b')""")
                     .execute(io.vertx.mutiny.sqlclient.Tuple.of(stream, session))
                     .chain(() -> connection.preparedQuery("update streams set last_seq = 1 where stream_id = $1")
                             .execute(io.vertx.mutiny.sqlclient.Tuple.of(stream)))
