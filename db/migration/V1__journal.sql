@@ -36,8 +36,9 @@ create index streams_by_session on streams (session_id, created_at, stream_id);
 -- the reaper only looks at live streams whose lease runs out first
 create index streams_live_leases on streams (lease_expires_at) where terminal_state is null;
 
--- snapshot_xmax: every transaction that could hold a smaller position than this row's had an xid
--- below it, so a gap before this row is final once the oldest running transaction is past it.
+-- inserted_at (clock time of the insert, evaluated after position): a transaction that could still
+-- commit a smaller position started before it, so a global reader takes a row only once every
+-- transaction that started before inserted_at has ended.
 create table journal_events (
     stream_id     text        not null references streams (stream_id),
     seq           integer     not null check (seq > 0),
@@ -47,8 +48,8 @@ create table journal_events (
     type          text        not null,
     data          jsonb       not null,
     principal     text        not null,
-    snapshot_xmax xid8        not null default pg_snapshot_xmax(pg_current_snapshot()),
     at            timestamptz not null default now(),
+    inserted_at   timestamptz not null default clock_timestamp(),
     primary key (stream_id, seq)
 );
 
@@ -79,8 +80,8 @@ create table lifecycle_log (
     state         text,
     detail        jsonb,
     principal     text        not null,
-    snapshot_xmax xid8        not null default pg_snapshot_xmax(pg_current_snapshot()),
-    at            timestamptz not null default now()
+    at            timestamptz not null default now(),
+    inserted_at   timestamptz not null default clock_timestamp()
 );
 
 create index lifecycle_by_stream on lifecycle_log (stream_id, id);
