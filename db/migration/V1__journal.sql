@@ -27,12 +27,15 @@ create table streams (
     closed           boolean     not null default false,
     closed_at        timestamptz,
     superseded_by    text,
+    payloads_pruned_at timestamptz,
     lease_seconds    integer     not null check (lease_seconds > 0),
     lease_expires_at timestamptz not null
 );
 
 -- the session view lists its streams in creation order
 create index streams_by_session on streams (session_id, created_at, stream_id);
+-- retention looks at closed streams by age
+create index streams_closed_at on streams (closed_at) where closed;
 -- the reaper only looks at live streams whose lease runs out first
 create index streams_live_leases on streams (lease_expires_at) where terminal_state is null;
 

@@ -1,0 +1,120 @@
+package dev.streamjournal.audit;
+
+import static dev.streamjournal.support.Api.append;
+import static dev.streamjournal.support.Api.createStream;
+import static dev.streamjournal.support.Api.event;
+import static dev.streamjournal.support.Api.id;
+import static dev.streamjournal.support.Api.token;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
+import dev.streamjournal.support.Db;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.smallrye.mutiny.Uni;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+@TestProfile(RetentionTest.Ages.class)
+class RetentionTest {
+
+    /** Payloads go after 1 hour, streams after 2; the test runs the passes itself. */
+    public static class Ages implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("journal.retention.payloads", "PT1H", "journal.retention.streams", "PT2H",
+                    "journal.retention.interval", "1h");
+        }
+    }
+
+    @Inject
+    Db db;
+
+    @Inject
+    Retention retention;
+
+    private String closedStream(String session, int minutesAgo) {
+        String stream = id("st");
+        createStream(session, stream);
+        append(stream, List.of(token("secret " + stream), event("done", Map.of()), event("stream_end", Map.of())))
+                .statusCode(200);
+        db.rows("update streams set closed_at = now() - make_interval(mins => $2) where stream_id = $1", stream, minutesAgo);
+        return stream;
+    }
+
+    private List<String> pruningFacts(String stream) {
+        return db.rows("select state, principal from lifecycle_log where stream_id = $1 and kind = 'pruned' order by id",
+                stream).stream().map(row -> row.getString(0) + " by " + row.getString(1)).toList();
+    }
+
+    @Test
+    void oldPayloadsAreEmptied_andOlderStreamsDeleted_inRacingPasses_eachOnce() {
+        String session = id("s");
+        String recent = closedStream(session, 10);
+        String aged = closedStream(session, 90);
+        String ancient = closedStream(id("s"), 180);
+        String live = id("live");
+        createStream(id("s"), live);
+        append(live, List.of(token("still going"))).statusCode(200);
+        db.rows("update streams set created_at = now() - interval '5 hours' where stream_id = $1", live);
+        long revisionBefore = db.scalarLong("select revision from sessions where session_id = $1", session);
+
+        Uni.join().all(retention.prune(), retention.prune()).andCollectFailures().await().atMost(Duration.ofSeconds(60));
+
+        // payloads emptied: the journal keeps its shape, status, transcript and settlement stay
+        assertThat(db.rows("select data::text from journal_events where stream_id = $1 order by seq", aged))
+                .extracting(row -> row.getString(0)).containsExactly("{}", "{}", "{}");
+        given().get("/v1/streams/{id}/settlement", aged).then()
+                .body("outcome", equalTo("restored"))
+                .body("transcript.messages[1].content", equalTo("secret " + aged));
+        given().get("/v1/streams/{id}", aged).then().statusCode(200).body("journal.lastSeq", equalTo(3));
+        assertThat(db.scalarLong("select count(*) from transcript_messages where stream_id = $1", aged)).isEqualTo(2);
+        assertThat(pruningFacts(aged)).containsExactly("payloads by system:retention");
+
+        // streams deleted: settlement answers missing, the lifecycle log keeps the record
+        given().get("/v1/streams/{id}", ancient).then().statusCode(404);
+        given().get("/v1/streams/{id}/settlement", ancient).then().body("outcome", equalTo("missing"));
+        assertThat(db.scalarLong("select count(*) from journal_events where stream_id = $1", ancient)).isZero();
+        assertThat(db.scalarLong("select count(*) from transcript_messages where stream_id = $1", ancient)).isZero();
+        assertThat(pruningFacts(ancient)).containsExactly("payloads by system:retention", "stream by system:retention");
+
+        // what is young or live is untouched
+        assertThat(db.rows("select data->>'text' from journal_events where stream_id = $1 and seq = 1", recent).get(0)
+                .getString(0)).isEqualTo("secret " + recent);
+        assertThat(pruningFacts(recent)).isEmpty();
+        assertThat(pruningFacts(live)).isEmpty();
+        assertThat(db.scalarLong("select count(*) from journal_events where stream_id = $1", live)).isEqualTo(1);
+        assertThat(db.scalarLong("select revision from sessions where session_id = $1", session)).isEqualTo(revisionBefore);
+    }
+
+    @Test
+    void restoredSettlement_survivesPayloadPruning() {
+        String session = id("s");
+        String stream = closedStream(session, 90);
+
+        retention.prune().await().atMost(Duration.ofSeconds(60));
+
+        given().get("/v1/streams/{id}/settlement", stream).then()
+                .body("outcome", equalTo("restored"))
+                .body("transcript.messages[1].content", equalTo("secret " + stream));
+    }
+
+    @Test
+    void deletingAStream_bumpsItsSessionsRevision() {
+        String session = id("s");
+        String stream = closedStream(session, 180);
+        long before = db.scalarLong("select revision from sessions where session_id = $1", session);
+
+        retention.prune().await().atMost(Duration.ofSeconds(60));
+
+        assertThat(db.scalarLong("select revision from sessions where session_id = $1", session)).isEqualTo(before + 1);
+        given().get("/v1/sessions/{id}", session).then().statusCode(200).body("messages.size()", equalTo(0));
+        assertThat(stream).isNotEmpty();
+    }
+}
