@@ -3,14 +3,12 @@ package dev.streamjournal.journal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.streamjournal.support.Db;
+import dev.streamjournal.support.QueryPlans;
 import io.quarkus.test.junit.QuarkusTest;
-import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,6 +44,7 @@ class QueryPlanTest {
         queries.put("select * from streams where session_id = $1 and tenant = $2 order by created_at, stream_id",
                 new Object[] {"s", "default"});
         queries.put("select * from transcript_messages where session_id = $1 order by idx", new Object[] {"s"});
+        queries.put(JournalRepository.STREAMS_OF_SESSION, new Object[] {"s", "default"});
         return queries;
     }
 
@@ -54,11 +53,11 @@ class QueryPlanTest {
         StringBuilder report = new StringBuilder();
         List<String> scanning = new ArrayList<>();
         for (Map.Entry<String, Object[]> query : hotQueries().entrySet()) {
-            List<String> plan = explain(query.getKey(), query.getValue());
+            List<String> plan = QueryPlans.explain(db, query.getKey(), query.getValue());
             report.append(query.getKey().strip()).append("\n\n");
             plan.forEach(line -> report.append("    ").append(line).append('\n'));
             report.append("\n");
-            if (plan.stream().anyMatch(line -> line.contains("Seq Scan")) || hasUnboundedIndexScan(plan)) {
+            if (QueryPlans.scans(plan)) {
                 scanning.add(query.getKey().strip());
             }
         }
@@ -69,50 +68,14 @@ class QueryPlanTest {
 
     @Test
     void aQueryWithoutIndex_isCaughtByThisCheck() {
-        assertThat(explain("select * from journal_events where principal = $1", new Object[] {"x"}))
+        assertThat(QueryPlans.explain(db, "select * from journal_events where principal = $1", new Object[] {"x"}))
                 .anyMatch(line -> line.contains("Seq Scan"));
     }
 
     @Test
     void anIndexWalkWithoutCondition_isCaughtByThisCheck() {
-        assertThat(hasUnboundedIndexScan(explain(
+        assertThat(QueryPlans.hasUnboundedIndexScan(QueryPlans.explain(db,
                 "select * from streams where terminal_state is null and created_by = $1", new Object[] {"x"})))
                 .isTrue();
-    }
-
-    /** True when some index scan node of the plan has no {@code Index Cond} among its details. */
-    static boolean hasUnboundedIndexScan(List<String> plan) {
-        for (int i = 0; i < plan.size(); i++) {
-            String node = plan.get(i);
-            if (!node.contains("Index Scan") && !node.contains("Index Only Scan")) {
-                continue;
-            }
-            int depth = indent(node);
-            boolean bounded = false;
-            for (int j = i + 1; j < plan.size() && indent(plan.get(j)) > depth && !plan.get(j).contains("->"); j++) {
-                bounded |= plan.get(j).contains("Index Cond:");
-            }
-            if (!bounded) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static int indent(String line) {
-        int n = 0;
-        while (n < line.length() && line.charAt(n) == ' ') {
-            n++;
-        }
-        return n;
-    }
-
-    private List<String> explain(String sql, Object[] args) {
-        List<String> lines = new ArrayList<>();
-        db.pool().withTransaction(connection -> connection.query("set local enable_seqscan = off").execute()
-                        .chain(() -> connection.preparedQuery("explain " + sql).execute(Tuple.from(args))))
-                .await().atMost(Duration.ofSeconds(30))
-                .forEach((Row row) -> lines.add(row.getString(0)));
-        return lines;
     }
 }
