@@ -185,7 +185,6 @@ public final class EmbeddedPostgres implements AutoCloseable {
             } catch (IOException alreadyThere) {
                 // another process unpacked the same bundle first; use theirs
             }
-            // the user namespace of 'unshare -U' sees root-owned files as 'nobody', which may still read them
             return Optional.of(target.resolve("bin"));
         }
 

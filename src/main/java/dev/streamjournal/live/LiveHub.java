@@ -31,6 +31,7 @@ public class LiveHub {
 
         @Override
         public void close() {
+            all.remove(signal);
             remove(byStream, streamId, signal);
             remove(bySession, sessionId, signal);
         }
@@ -80,8 +81,7 @@ public class LiveHub {
         }
     }
 
-    private void remove(ConcurrentHashMap<String, Set<Signal>> index, String key, Signal signal) {
-        all.remove(signal);
+    private static void remove(ConcurrentHashMap<String, Set<Signal>> index, String key, Signal signal) {
         if (key != null) {
             index.computeIfPresent(key, (k, signals) -> {
                 signals.remove(signal);
