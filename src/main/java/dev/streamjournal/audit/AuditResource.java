@@ -5,8 +5,10 @@ import dev.streamjournal.common.ProblemException;
 import dev.streamjournal.common.QueryParams;
 import dev.streamjournal.journal.EventClass;
 import dev.streamjournal.security.Callers;
+import dev.streamjournal.security.Roles;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -22,6 +24,7 @@ import org.jboss.resteasy.reactive.common.util.RestMediaType;
 /** Journal-backed audit: events and lifecycle facts in global order, as pages or as an NDJSON export. */
 @Path("/v1/audit")
 @Tag(name = "audit")
+@RolesAllowed(Roles.AUDITOR)
 public class AuditResource {
 
     private final AuditService audit;

@@ -3,6 +3,9 @@ package dev.streamjournal.common;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.ForbiddenException;
+import io.quarkus.security.UnauthorizedException;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.ClosedConnectionException;
 import jakarta.ws.rs.WebApplicationException;
@@ -46,6 +49,22 @@ public class ProblemMappers {
         }
         return Problem.response(400, "invalid-request", "Invalid request",
                 "the request body does not match the expected shape" + path(e), Map.of());
+    }
+
+    /** No token, or a token that failed verification (signature, expiry, issuer, tenant claim). */
+    @ServerExceptionMapper({UnauthorizedException.class, AuthenticationFailedException.class})
+    public Response unauthorized(RuntimeException e) {
+        String detail = e instanceof AuthenticationFailedException ? "the bearer token was refused"
+                : "a bearer token is required";
+        return Response.fromResponse(Problem.response(401, "unauthorized", "Unauthorized", detail, Map.of()))
+                .header("WWW-Authenticate", "Bearer")
+                .build();
+    }
+
+    /** A verified token whose groups do not include the role the endpoint needs. */
+    @ServerExceptionMapper
+    public Response forbidden(ForbiddenException e) {
+        return Problem.response(403, "forbidden", "Forbidden", "the token's groups do not allow this request", Map.of());
     }
 
     @ServerExceptionMapper

@@ -9,7 +9,8 @@ import org.jboss.logging.Logger;
  * Entry point. With no datasource URL configured ({@code QUARKUS_DATASOURCE_REACTIVE_URL} or the
  * system property {@code quarkus.datasource.reactive.url}), it first starts an embedded PostgreSQL with
  * its data in {@code journal.embedded.data-dir} (default {@code ./data/pg}, kept across restarts) and
- * points both datasources at it. Production configures a URL and never starts it.
+ * points both datasources at it, and, unless {@code journal.auth.enabled} is set, turns authentication
+ * off. Production configures a URL and never starts it.
  */
 @QuarkusMain
 public final class Main {
@@ -25,6 +26,9 @@ public final class Main {
             System.setProperty("quarkus.datasource.jdbc.url", postgres.jdbcUrl());
             System.setProperty("quarkus.datasource.username", EmbeddedPostgres.USER);
             LOG.info("no datasource URL configured: using the embedded PostgreSQL");
+            if (setting("journal.auth.enabled") == null) {
+                System.setProperty("journal.auth.enabled", "false");
+            }
         }
         Quarkus.run(args);
     }

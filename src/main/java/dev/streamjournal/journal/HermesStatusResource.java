@@ -4,7 +4,9 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.streamjournal.common.Ids;
 import dev.streamjournal.security.Callers;
+import dev.streamjournal.security.Roles;
 import io.smallrye.mutiny.Uni;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -21,6 +23,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Path("/api/chat/stream/status")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "hermes")
+@RolesAllowed(Roles.READER)
 public class HermesStatusResource {
 
     /** The hermes status document. */

@@ -4,7 +4,9 @@ import dev.streamjournal.common.Ids;
 import dev.streamjournal.common.ProblemException;
 import dev.streamjournal.common.QueryParams;
 import dev.streamjournal.security.Callers;
+import dev.streamjournal.security.Roles;
 import io.smallrye.mutiny.Uni;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -46,6 +48,7 @@ public class StreamResource {
     @POST
     @Path("/sessions/{sessionId}/streams")
     @Consumes(MediaType.APPLICATION_JSON)
+    @RolesAllowed(Roles.PRODUCER)
     @Operation(summary = "Start a stream (one assistant turn) in a session")
     public Uni<Response> create(@PathParam("sessionId") String sessionId, CreateStreamRequest request) {
         return streams.create(sessionId, request, callers.current())
@@ -58,6 +61,7 @@ public class StreamResource {
     @POST
     @Path("/streams/{streamId}/events")
     @Consumes(MediaType.APPLICATION_JSON)
+    @RolesAllowed(Roles.PRODUCER)
     @Operation(summary = "Append a batch of events; 200 means committed")
     @RequestBody(content = @Content(schema = @Schema(implementation = AppendRequest.class)))
     public Uni<AppendResult> append(@PathParam("streamId") String streamId, byte[] body) throws IOException {
@@ -67,6 +71,7 @@ public class StreamResource {
 
     @POST
     @Path("/streams/{streamId}/heartbeat")
+    @RolesAllowed(Roles.PRODUCER)
     @Operation(summary = "Extend the stream's lease")
     public Uni<Response> heartbeat(@PathParam("streamId") String streamId) {
         Ids.require("streamId", streamId);
@@ -75,6 +80,7 @@ public class StreamResource {
 
     @GET
     @Path("/streams/{streamId}")
+    @RolesAllowed(Roles.READER)
     @Operation(summary = "Where a stream stands")
     public Uni<StreamStatus> status(@PathParam("streamId") String streamId) {
         Ids.require("streamId", streamId);
@@ -85,6 +91,7 @@ public class StreamResource {
 
     @GET
     @Path("/streams/{streamId}/events")
+    @RolesAllowed(Roles.READER)
     @Operation(summary = "A page of the stream's journal after a seq")
     public Uni<EventPage> events(@PathParam("streamId") String streamId, @QueryParam("after") String after,
             @QueryParam("limit") String limit) {

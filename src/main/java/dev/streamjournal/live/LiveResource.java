@@ -3,7 +3,9 @@ package dev.streamjournal.live;
 import dev.streamjournal.common.QueryParams;
 import dev.streamjournal.journal.StreamEntity;
 import dev.streamjournal.security.Callers;
+import dev.streamjournal.security.Roles;
 import io.smallrye.mutiny.Multi;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
@@ -23,6 +25,7 @@ import org.jboss.resteasy.reactive.RestStreamElementType;
 /** Live channels over Server-Sent Events. */
 @Path("/v1")
 @Tag(name = "live")
+@RolesAllowed(Roles.READER)
 public class LiveResource {
 
     private final LiveChannels channels;

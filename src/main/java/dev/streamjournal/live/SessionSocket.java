@@ -7,12 +7,14 @@ import dev.streamjournal.common.Ids;
 import dev.streamjournal.common.ProblemException;
 import dev.streamjournal.security.Caller;
 import dev.streamjournal.security.Callers;
+import dev.streamjournal.security.Roles;
 import dev.streamjournal.session.SessionQueries;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.OnOpen;
 import io.quarkus.websockets.next.WebSocket;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.mutiny.Multi;
+import jakarta.annotation.security.RolesAllowed;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 
@@ -23,6 +25,7 @@ import java.nio.charset.StandardCharsets;
  * gets one {@code error} message with the problem document and a close with code 4404 (4400 for bad input).
  */
 @WebSocket(path = "/v1/sessions/{sessionId}/live")
+@RolesAllowed(Roles.READER)
 public class SessionSocket {
 
     private final LiveChannels channels;

@@ -6,6 +6,6 @@ package dev.streamjournal.security;
  */
 public record Caller(String principal, String tenant) {
 
-    /** The caller of every request while authentication is off. */
+    /** The caller of a request without a token while authentication is off. */
     public static final Caller ANONYMOUS = new Caller("anonymous", "default");
 }

@@ -1,15 +1,28 @@
 package dev.streamjournal.security;
 
+import io.quarkus.security.UnauthorizedException;
+import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
 
 /**
- * Resolves the caller of the current request. Authentication is not enabled in this version, so every
- * request acts as {@link Caller#ANONYMOUS} in the default tenant.
+ * The caller of the current request, as {@link CallerAugmentor} established it. Endpoints declare their
+ * role with {@code @RolesAllowed}, so by the time they ask, the request is authenticated.
  */
 @ApplicationScoped
 public class Callers {
 
+    private final Instance<SecurityIdentity> identity;
+
+    public Callers(Instance<SecurityIdentity> identity) {
+        this.identity = identity;
+    }
+
     public Caller current() {
-        return Caller.ANONYMOUS;
+        Caller caller = identity.get().getAttribute(CallerAugmentor.CALLER);
+        if (caller == null) {
+            throw new UnauthorizedException();
+        }
+        return caller;
     }
 }

@@ -2,7 +2,9 @@ package dev.streamjournal.session;
 
 import dev.streamjournal.common.Ids;
 import dev.streamjournal.security.Callers;
+import dev.streamjournal.security.Roles;
 import io.smallrye.mutiny.Uni;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -15,6 +17,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Path("/v1")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "sessions")
+@RolesAllowed(Roles.READER)
 public class SessionResource {
 
     private final SessionQueries sessions;

@@ -3,7 +3,9 @@ package dev.streamjournal.settlement;
 import dev.streamjournal.common.Ids;
 import dev.streamjournal.common.QueryParams;
 import dev.streamjournal.security.Callers;
+import dev.streamjournal.security.Roles;
 import io.smallrye.mutiny.Uni;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -18,6 +20,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Path("/v1")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "settlement")
+@RolesAllowed(Roles.READER)
 public class SettlementResource {
 
     private final SettlementService settlements;

@@ -47,9 +47,17 @@ public final class SseClient implements AutoCloseable {
     }
 
     public static SseClient open(URI uri, String lastEventId) {
+        return open(uri, lastEventId, null);
+    }
+
+    /** Opens the channel with an {@code Authorization} header when {@code authorization} is not null. */
+    public static SseClient open(URI uri, String lastEventId, String authorization) {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).header("Accept", "text/event-stream").GET();
         if (lastEventId != null) {
             request.header("Last-Event-ID", lastEventId);
+        }
+        if (authorization != null) {
+            request.header("Authorization", authorization);
         }
         return new SseClient(request.build());
     }

@@ -1,0 +1,42 @@
+package dev.streamjournal.security;
+
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.event.Observes;
+import org.eclipse.microprofile.config.Config;
+import org.jboss.logging.Logger;
+
+/**
+ * Refuses to start with authentication on and no key to verify tokens with, and says loudly when
+ * authentication is off.
+ */
+public class AuthStartup {
+
+    private static final Logger LOG = Logger.getLogger(AuthStartup.class);
+    static final String KEY_LOCATION = "mp.jwt.verify.publickey.location";
+    static final String KEY = "mp.jwt.verify.publickey";
+    static final String ISSUER = "mp.jwt.verify.issuer";
+
+    void check(@Observes StartupEvent start, AuthConfig auth, Config config) {
+        if (!auth.enabled()) {
+            LOG.warn("""
+
+                    *****************************************************************************
+                    * AUTHENTICATION IS OFF (journal.auth.enabled=false): every request without *
+                    * a token acts as 'anonymous' in tenant 'default' with every role.          *
+                    * Never expose this instance to a network you do not trust.                 *
+                    *****************************************************************************""");
+            return;
+        }
+        boolean hasKey = config.getOptionalValue(KEY_LOCATION, String.class).isPresent()
+                || config.getOptionalValue(KEY, String.class).isPresent();
+        if (!hasKey) {
+            throw new IllegalStateException("journal.auth.enabled is true but no token verification key is configured:"
+                    + " set " + KEY_LOCATION + " (or " + KEY + ")");
+        }
+        if (config.getOptionalValue(ISSUER, String.class).isEmpty()) {
+            LOG.warnf("%s is not set: tokens of any issuer signed with the configured key are accepted", ISSUER);
+        }
+        LOG.infof("authentication on: bearer tokens verified with %s", config.getOptionalValue(KEY_LOCATION,
+                String.class).orElse(KEY));
+    }
+}
