@@ -8,8 +8,14 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
+import dev.streamjournal.security.Roles;
+import dev.streamjournal.support.AuthOn;
 import dev.streamjournal.support.Db;
+import dev.streamjournal.support.Tokens;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.RestAssured;
+import io.restassured.builder.RequestSpecBuilder;
 import io.restassured.config.EncoderConfig;
 import io.restassured.config.RestAssuredConfig;
 import io.restassured.specification.RequestSpecification;
@@ -25,10 +31,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every endpoint's bad inputs: each gets its documented 4xx problem document and leaves every table's
- * row count unchanged.
+ * Every endpoint's bad inputs, hostile tokens and other tenants' ids: each gets its documented 4xx problem
+ * document and leaves every table's row count unchanged. Authentication is on; a case acts as an admin
+ * of the fixture's tenant unless it says otherwise.
  */
 @QuarkusTest
+@TestProfile(AuthOn.class)
 class BadInputTest {
 
     /** Fixture ids, shared by all cases: a live stream with two events and a closed one, in two sessions. */
@@ -45,7 +53,32 @@ class BadInputTest {
     @Inject
     Db db;
 
-    record Case(String name, String method, String path, String contentType, Object body, int status, String slug) {
+    static final String ADMIN = Tokens.bearer("bad-input-admin", Tokens.TENANT_A, Roles.ADMIN);
+    static final String OTHER_TENANT = Tokens.bearer("intruder", Tokens.TENANT_B, Roles.ADMIN);
+
+    record Case(String name, String method, String path, String contentType, Object body, int status, String slug,
+            Map<String, String> headers) {
+
+        Case(String name, String method, String path, String contentType, Object body, int status, String slug) {
+            this(name, method, path, contentType, body, status, slug, Map.of("Authorization", ADMIN));
+        }
+
+        /** The same request with {@code Authorization} set to {@code value}, or without it when null. */
+        Case authorization(String value) {
+            Map<String, String> changed = new java.util.HashMap<>(headers);
+            changed.remove("Authorization");
+            if (value != null) {
+                changed.put("Authorization", value);
+            }
+            return new Case(name, method, path, contentType, body, status, slug, changed);
+        }
+
+        Case header(String name, String value) {
+            Map<String, String> changed = new java.util.HashMap<>(headers);
+            changed.put(name, value);
+            return new Case(this.name, method, path, contentType, body, status, slug, changed);
+        }
+
         @Override
         public String toString() {
             return name;
@@ -155,17 +188,106 @@ class BadInputTest {
                 get("hermes: bad stream_id", "/api/chat/stream/status?stream_id=a%20b", 400, "invalid-id"),
                 // framework-level
                 get("unknown path", "/v1/nothing-here", 404, "not-found"),
-                new Case("wrong method", "DELETE", "/v1/streams/" + LIVE, null, null, 405, "method-not-allowed")));
+                new Case("wrong method", "DELETE", "/v1/streams/" + LIVE, null, null, 405, "method-not-allowed"),
+                // settlement
+                get("settlement: wait negative", "/v1/streams/" + LIVE + "/settlement?wait=-1", 400, "invalid-request"),
+                get("settlement: wait over 60", "/v1/streams/" + LIVE + "/settlement?wait=61", 400, "invalid-request"),
+                get("settlement: wait huge", "/v1/streams/" + LIVE + "/settlement?wait=99999999999999", 400,
+                        "invalid-request"),
+                get("settlement: wait fractional", "/v1/streams/" + LIVE + "/settlement?wait=1.5", 400, "invalid-request"),
+                get("settlement: bad id", "/v1/streams/a%3Bb/settlement", 400, "invalid-id"),
+                // live tails
+                get("tail: Last-Event-ID not a cursor", events, 400, "invalid-request").header("Accept", "text/event-stream")
+                        .header("Last-Event-ID", "abc"),
+                get("tail: Last-Event-ID of another stream", events, 400, "invalid-request")
+                        .header("Accept", "text/event-stream").header("Last-Event-ID", CLOSED + ":1"),
+                get("tail: Last-Event-ID negative", events, 400, "invalid-request").header("Accept", "text/event-stream")
+                        .header("Last-Event-ID", LIVE + ":-1"),
+                get("tail: Last-Event-ID huge", events, 400, "invalid-request").header("Accept", "text/event-stream")
+                        .header("Last-Event-ID", LIVE + ":99999999999999999999"),
+                get("tail: after SQL", events + "?after=1%20or%201=1", 400, "invalid-request")
+                        .header("Accept", "text/event-stream"),
+                get("tail: unknown stream", "/v1/streams/" + UNKNOWN + "/events", 404, "not-found")
+                        .header("Accept", "text/event-stream"),
+                get("session tail: Last-Event-ID without seq", "/v1/sessions/" + SESSION + "/events", 400, "invalid-request")
+                        .header("Accept", "text/event-stream").header("Last-Event-ID", LIVE),
+                get("session tail: Last-Event-ID with a bad stream id", "/v1/sessions/" + SESSION + "/events", 400,
+                        "invalid-id").header("Accept", "text/event-stream").header("Last-Event-ID", "a'b:1"),
+                get("session tail: unknown session", "/v1/sessions/" + UNKNOWN + "/events", 404, "not-found")
+                        .header("Accept", "text/event-stream"),
+                // audit
+                get("audit: cursor not base64", "/v1/audit/events?after=***", 400, "invalid-request"),
+                get("audit: cursor forged", "/v1/audit/events?after=djE6LTE", 400, "invalid-request"),
+                get("audit: cursor SQL", "/v1/audit/events?after=1%27%20or%20%271%27=%271", 400, "invalid-request"),
+                get("audit: limit zero", "/v1/audit/events?limit=0", 400, "invalid-request"),
+                get("audit: limit negative", "/v1/audit/lifecycle?limit=-3", 400, "invalid-request"),
+                get("audit: from not a date", "/v1/audit/events?from=yesterday", 400, "invalid-request"),
+                get("audit: to without offset", "/v1/audit/lifecycle?to=2026-01-01T00:00:00", 400, "invalid-request"),
+                get("audit: unknown type", "/v1/audit/events?type=tokn", 400, "invalid-request"),
+                get("audit: sessionId with SQL", "/v1/audit/events?sessionId=x%27%3Bdelete%20from%20streams", 400,
+                        "invalid-id"),
+                get("audit: streamId with a control character", "/v1/audit/lifecycle?streamId=a%07b", 400, "invalid-id"),
+                get("audit export: bad cursor", "/v1/audit/events?after=v1", 400, "invalid-request")
+                        .header("Accept", "application/x-ndjson"),
+                // tokens
+                post("token: none", events, "{\"events\":[{\"type\":\"token\"}]}", 401, "unauthorized")
+                        .authorization(null),
+                post("token: not a JWT", events, "{\"events\":[{\"type\":\"token\"}]}", 401, "unauthorized")
+                        .authorization("Bearer abc.def"),
+                post("token: basic credentials", events, "{\"events\":[{\"type\":\"token\"}]}", 401, "unauthorized")
+                        .authorization("Basic YWRtaW46YWRtaW4="),
+                post("token: expired", events, "{\"events\":[{\"type\":\"token\"}]}", 401, "unauthorized")
+                        .authorization("Bearer " + Tokens.expired(Tokens.TENANT_A, Roles.ADMIN)),
+                post("token: forged signature", create, "{}", 401, "unauthorized")
+                        .authorization("Bearer " + Tokens.forged(Tokens.TENANT_A, Roles.ADMIN)),
+                post("token: alg none", create, "{}", 401, "unauthorized")
+                        .authorization("Bearer " + Tokens.unsigned(Tokens.TENANT_A)),
+                post("token: tampered signature", create, "{}", 401, "unauthorized")
+                        .authorization("Bearer " + Tokens.tampered(Tokens.TENANT_A, Roles.ADMIN)),
+                get("token: other issuer", "/v1/streams/" + LIVE, 401, "unauthorized")
+                        .authorization("Bearer " + Tokens.otherIssuer(Tokens.TENANT_A, Roles.ADMIN)),
+                get("token: no tenant claim", "/v1/sessions/" + SESSION, 401, "unauthorized")
+                        .authorization("Bearer " + Tokens.withoutTenant(Roles.ADMIN)),
+                get("token: tenant claim with SQL", "/v1/sessions/" + SESSION, 401, "unauthorized")
+                        .authorization("Bearer " + Tokens.withTenant("a' or '1'='1", Roles.ADMIN)),
+                get("token: none on the audit", "/v1/audit/events", 401, "unauthorized").authorization(null),
+                // roles
+                post("role: reader appends", events, "{\"events\":[{\"type\":\"token\"}]}", 403, "forbidden")
+                        .authorization(Tokens.bearer("r", Tokens.TENANT_A, Roles.READER)),
+                post("role: auditor creates", create, "{}", 403, "forbidden")
+                        .authorization(Tokens.bearer("a", Tokens.TENANT_A, Roles.AUDITOR)),
+                get("role: producer audits", "/v1/audit/lifecycle", 403, "forbidden")
+                        .authorization(Tokens.bearer("p", Tokens.TENANT_A, Roles.PRODUCER)),
+                get("role: no groups", "/v1/streams/" + LIVE, 403, "forbidden")
+                        .authorization(Tokens.bearer("g", Tokens.TENANT_A)),
+                // other tenants' ids
+                get("tenant: another's stream", "/v1/streams/" + LIVE, 404, "not-found").authorization(OTHER_TENANT),
+                get("tenant: another's events", events, 404, "not-found").authorization(OTHER_TENANT),
+                get("tenant: another's session", "/v1/sessions/" + SESSION, 404, "not-found").authorization(OTHER_TENANT),
+                post("tenant: append to another's stream", events, "{\"events\":[{\"type\":\"token\"}]}", 404,
+                        "not-found").authorization(OTHER_TENANT),
+                post("tenant: heartbeat another's stream", "/v1/streams/" + LIVE + "/heartbeat", "", 404, "not-found")
+                        .authorization(OTHER_TENANT),
+                post("tenant: create in another's session", create, "{}", 404, "not-found").authorization(OTHER_TENANT),
+                get("tenant: tail another's stream", events, 404, "not-found").authorization(OTHER_TENANT)
+                        .header("Accept", "text/event-stream"),
+                get("tenant: tail another's session", "/v1/sessions/" + SESSION + "/events", 404, "not-found")
+                        .authorization(OTHER_TENANT).header("Accept", "text/event-stream")));
         return cases.stream();
     }
 
     @org.junit.jupiter.api.BeforeEach
     void fixture() {
         if (db.scalarLong("select count(*) from streams where stream_id = $1", LIVE) == 0) {
-            createStream(SESSION, LIVE);
-            append(LIVE, List.of(token(1, "a"), token(2, "b"))).statusCode(200);
-            createStream(CLOSED_SESSION, CLOSED);
-            append(CLOSED, List.of(event("stream_end", Map.of()))).statusCode(200);
+            RestAssured.requestSpecification = new RequestSpecBuilder().addHeader("Authorization", ADMIN).build();
+            try {
+                createStream(SESSION, LIVE);
+                append(LIVE, List.of(token(1, "a"), token(2, "b"))).statusCode(200);
+                createStream(CLOSED_SESSION, CLOSED);
+                append(CLOSED, List.of(event("stream_end", Map.of()))).statusCode(200);
+            } finally {
+                RestAssured.requestSpecification = null;
+            }
         }
     }
 
@@ -174,7 +296,7 @@ class BadInputTest {
     void badInput_getsItsProblem_andWritesNothing(Case c) {
         Map<String, Long> before = db.rowCounts();
 
-        RequestSpecification request = given().config(RAW);
+        RequestSpecification request = given().config(RAW).headers(c.headers());
         if (c.contentType() != null) {
             request = request.contentType(c.contentType());
         }

@@ -211,6 +211,20 @@ class AuthTest {
     }
 
     @Test
+    void tokensIssuedByTheScript_areAccepted() throws Exception {
+        Process process = new ProcessBuilder("bash", "scripts/token", "sign", "--key", "src/test/resources/auth/private-key.pem",
+                "--sub", "script-user", "--tenant", TENANT_A, "--groups", "producer,reader", "--iss", Tokens.ISSUER)
+                .redirectErrorStream(true).start();
+        String token = new String(process.getInputStream().readAllBytes()).trim();
+        assertThat(process.waitFor()).as(token).isZero();
+
+        Started a = start("Bearer " + token);
+        as("Bearer " + token).get("/v1/streams/{id}", a.stream()).then().statusCode(200);
+        assertThat(db.rows("select created_by from streams where stream_id = $1", a.stream()))
+                .extracting(row -> row.getString(0)).containsExactly("script-user");
+    }
+
+    @Test
     void sse_followsWithAReaderToken() {
         Started a = start(PRODUCER_A);
         try (SseClient tail = SseClient.open(base.resolve("/v1/streams/" + a.stream() + "/events"), null, READER_A)) {

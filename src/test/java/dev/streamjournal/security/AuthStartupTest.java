@@ -1,0 +1,51 @@
+package dev.streamjournal.security;
+
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.smallrye.config.SmallRyeConfigBuilder;
+import java.util.Map;
+import org.eclipse.microprofile.config.Config;
+import org.junit.jupiter.api.Test;
+
+/** The start-up rule: authentication on and no verification key means no start. */
+class AuthStartupTest {
+
+    private static AuthConfig auth(boolean enabled) {
+        return new AuthConfig() {
+            @Override
+            public boolean enabled() {
+                return enabled;
+            }
+
+            @Override
+            public String tenantClaim() {
+                return "tenant";
+            }
+        };
+    }
+
+    private static Config config(Map<String, String> values) {
+        return new SmallRyeConfigBuilder().withDefaultValues(values).build();
+    }
+
+    @Test
+    void authOn_withoutAKey_refusesToStart() {
+        assertThatThrownBy(() -> new AuthStartup().check(null, auth(true), config(Map.of())))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("mp.jwt.verify.publickey.location");
+    }
+
+    @Test
+    void authOn_withAKeyLocationOrAnInlineKey_starts() {
+        assertThatCode(() -> new AuthStartup().check(null, auth(true),
+                config(Map.of("mp.jwt.verify.publickey.location", "/keys/public.pem")))).doesNotThrowAnyException();
+        assertThatCode(() -> new AuthStartup().check(null, auth(true),
+                config(Map.of("mp.jwt.verify.publickey", "MIIB...")))).doesNotThrowAnyException();
+    }
+
+    @Test
+    void authOff_startsWithoutAKey() {
+        assertThatCode(() -> new AuthStartup().check(null, auth(false), config(Map.of()))).doesNotThrowAnyException();
+    }
+}
