@@ -259,6 +259,24 @@ class AuthTest {
         }
     }
 
+    @Test
+    void webSocket_takesTheTokenAsASubprotocol_asBrowsersMustSendIt() throws Exception {
+        Started a = start(PRODUCER_A);
+        URI live = URI.create("ws://" + base.getHost() + ":" + base.getPort() + "/v1/sessions/" + a.session() + "/live");
+        List<JsonNode> messages = new CopyOnWriteArrayList<>();
+        WebSocket socket = HttpClient.newHttpClient().newWebSocketBuilder()
+                .subprotocols("stream-journal.v1", "quarkus-http-upgrade#Authorization#"
+                        + READER_A.replace(" ", "%20"))
+                .buildAsync(live, listener(messages, new CompletableFuture<>())).get();
+        try {
+            assertThat(socket.getSubprotocol()).isEqualTo("stream-journal.v1");
+            await().atMost(TIMEOUT).until(() -> messages.stream()
+                    .anyMatch(m -> m.path("event").asText().equals("stream_started")));
+        } finally {
+            socket.sendClose(WebSocket.NORMAL_CLOSURE, "done");
+        }
+    }
+
     /** The HTTP status with which the upgrade was refused. */
     private static int handshakeStatus(URI uri, String authorization) {
         Throwable failure = catchThrowable(() -> connect(uri, authorization, new CopyOnWriteArrayList<>(),
@@ -273,7 +291,11 @@ class AuthTest {
         if (authorization != null) {
             builder.header("Authorization", authorization);
         }
-        return builder.buildAsync(uri, new WebSocket.Listener() {
+        return builder.buildAsync(uri, listener(messages, closed)).get();
+    }
+
+    private static WebSocket.Listener listener(List<JsonNode> messages, CompletableFuture<Integer> closed) {
+        return new WebSocket.Listener() {
             private final StringBuilder partial = new StringBuilder();
 
             @Override
@@ -292,7 +314,7 @@ class AuthTest {
                 closed.complete(statusCode);
                 return null;
             }
-        }).get();
+        };
     }
 
     private static JsonNode json(String text) {
