@@ -1,9 +1,12 @@
 package dev.streamjournal.embedded;
 
 import io.quarkus.runtime.Quarkus;
+import io.quarkus.runtime.QuarkusApplication;
 import io.quarkus.runtime.annotations.QuarkusMain;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.jboss.logging.Logger;
+import sun.misc.Signal;
 
 /**
  * Entry point. With no datasource URL configured ({@code QUARKUS_DATASOURCE_REACTIVE_URL} or the
@@ -11,17 +14,36 @@ import org.jboss.logging.Logger;
  * its data in {@code journal.embedded.data-dir} (default {@code ./data/pg}, kept across restarts) and
  * points both datasources at it, and, unless {@code journal.auth.enabled} is set, turns authentication
  * off. Production configures a URL and never starts it.
+ *
+ * <p>SIGTERM and SIGINT start the graceful shutdown (readiness down, live subscribers drained, in-flight
+ * requests finished) and the process then exits 0; the embedded PostgreSQL stops after the service.
  */
 @QuarkusMain
 public final class Main {
 
     private static final Logger LOG = Logger.getLogger(Main.class);
 
+    /** Runs until a signal or {@link Quarkus#asyncExit()} asks it to stop. */
+    public static final class Service implements QuarkusApplication {
+        @Override
+        public int run(String... args) {
+            Quarkus.waitForExit();
+            return 0;
+        }
+    }
+
     public static void main(String... args) {
+        Runnable stopDatabase = () -> { };
         if (setting("quarkus.datasource.reactive.url") == null) {
             String dataDir = setting("journal.embedded.data-dir");
             EmbeddedPostgres postgres = EmbeddedPostgres.start(Path.of(dataDir == null ? "data/pg" : dataDir), true);
-            Runtime.getRuntime().addShutdownHook(new Thread(postgres::close, "embedded-postgres-stop"));
+            AtomicBoolean stopped = new AtomicBoolean();
+            stopDatabase = () -> {
+                if (stopped.compareAndSet(false, true)) {
+                    postgres.close();
+                }
+            };
+            Runtime.getRuntime().addShutdownHook(new Thread(stopDatabase, "embedded-postgres-stop"));
             System.setProperty("quarkus.datasource.reactive.url", postgres.reactiveUrl());
             System.setProperty("quarkus.datasource.jdbc.url", postgres.jdbcUrl());
             System.setProperty("quarkus.datasource.username", EmbeddedPostgres.USER);
@@ -30,7 +52,14 @@ public final class Main {
                 System.setProperty("journal.auth.enabled", "false");
             }
         }
-        Quarkus.run(args);
+        for (String signal : new String[] {"TERM", "INT"}) {
+            Signal.handle(new Signal(signal), received -> Quarkus.asyncExit(0));
+        }
+        Runnable afterService = stopDatabase;
+        Quarkus.run(Service.class, (code, failure) -> {
+            afterService.run();
+            System.exit(failure == null ? code : 1);
+        }, args);
     }
 
     /** A setting from a system property or its environment variable form, before Quarkus config exists. */

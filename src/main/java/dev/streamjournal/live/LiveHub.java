@@ -1,10 +1,13 @@
 package dev.streamjournal.live;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jboss.logging.Logger;
 
 /**
  * In-process fan-out of journal notices to the subscribers of this replica, keyed by stream and by
@@ -13,6 +16,8 @@ import java.util.concurrent.ConcurrentHashMap;
 @Startup
 @ApplicationScoped
 public class LiveHub {
+
+    private static final Logger LOG = Logger.getLogger(LiveHub.class);
 
     /** A subscriber's place in the hub; closing it removes the subscriber. */
     public final class Watch implements AutoCloseable {
@@ -29,6 +34,11 @@ public class LiveHub {
             return signal;
         }
 
+        /** True once this replica is shutting down: the subscriber should end and let its client go elsewhere. */
+        public boolean draining() {
+            return draining;
+        }
+
         @Override
         public void close() {
             all.remove(signal);
@@ -40,6 +50,7 @@ public class LiveHub {
     private final ConcurrentHashMap<String, Set<Signal>> byStream = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Set<Signal>> bySession = new ConcurrentHashMap<>();
     private final Set<Signal> all = ConcurrentHashMap.newKeySet();
+    private volatile boolean draining;
 
     public LiveHub(MeterRegistry metrics) {
         metrics.gauge("journal.live.subscribers", all, Set::size);
@@ -63,6 +74,17 @@ public class LiveHub {
     /** Wakes every subscriber, so that all catch up from the journal (after the LISTEN connection returns). */
     public void wakeAll() {
         all.forEach(Signal::wake);
+    }
+
+    /**
+     * Called when the replica starts shutting down (SIGTERM; readiness is down from now on): every tail
+     * sends its client a reconnect hint and ends, every parked long-poll answers at once, so that clients
+     * resume on another replica while in-flight appends finish here.
+     */
+    void drain(@Observes ShutdownDelayInitiatedEvent shutdown) {
+        draining = true;
+        LOG.infof("shutting down: draining %d live subscriber(s)", all.size());
+        wakeAll();
     }
 
     public int subscribers() {

@@ -28,6 +28,9 @@ import java.nio.charset.StandardCharsets;
 @RolesAllowed(Roles.READER)
 public class SessionSocket {
 
+    /** The session channel ends only when the replica shuts down: 1012 tells the client to reconnect. */
+    private static final CloseReason DRAINING = new CloseReason(1012, "draining: reconnect");
+
     private final LiveChannels channels;
     private final SessionQueries sessions;
     private final Callers callers;
@@ -54,7 +57,8 @@ public class SessionSocket {
             try {
                 return channels.session(sessionId, lastEventId(connection.handshakeRequest().query()), caller)
                         .filter(frame -> !frame.isComment())
-                        .map(this::message);
+                        .map(this::message)
+                        .onCompletion().call(() -> connection.close(DRAINING));
             } catch (ProblemException problem) {
                 return refuse(connection, problem);
             }

@@ -39,6 +39,7 @@ final class SessionTail {
     private final Set<String> announced = new HashSet<>();
     private final Set<String> known = new HashSet<>();
     private boolean started;
+    private boolean drained;
     private boolean initialised;
 
     SessionTail(String sessionId, String resumeStreamId, int resumeSeq, Caller caller, LiveHub.Watch watch,
@@ -61,6 +62,13 @@ final class SessionTail {
     }
 
     private Uni<List<Frame>> next() {
+        if (drained) {
+            return Uni.createFrom().item(List.of());
+        }
+        if (watch.draining()) {
+            drained = true;
+            return Uni.createFrom().item(List.of(Frame.retry(config.retryMillis(), "draining: reconnect")));
+        }
         if (!started) {
             started = true;
             return Uni.createFrom().item(List.of(Frame.retry(config.retryMillis(), "session " + sessionId)));

@@ -21,6 +21,7 @@ final class StreamTail {
     private final LiveConfig config;
     private final Timer pushDelay;
     private boolean started;
+    private boolean drained;
 
     StreamTail(StreamFollower follower, LiveHub.Watch watch, JournalReader reader, LiveConfig config, Timer pushDelay) {
         this.follower = follower;
@@ -39,8 +40,12 @@ final class StreamTail {
 
     /** The next frames; an empty list ends the tail. */
     private Uni<List<Frame>> next() {
-        if (follower.done()) {
+        if (follower.done() || drained) {
             return Uni.createFrom().item(List.of());
+        }
+        if (watch.draining()) {
+            drained = true;
+            return Uni.createFrom().item(List.of(Frame.retry(config.retryMillis(), "draining: reconnect")));
         }
         if (!started) {
             started = true;
@@ -63,7 +68,9 @@ final class StreamTail {
                 })
                 .chain(frames -> frames.isEmpty() && !follower.done()
                         ? watch.signal().awaitChange(seen, config.keepAlive())
-                                .chain(woke -> woke ? read(true) : Uni.createFrom().item(List.of(Frame.comment("keep-alive"))))
+                                .chain(woke -> woke && watch.draining() ? next()
+                                        : woke ? read(true)
+                                        : Uni.createFrom().item(List.of(Frame.comment("keep-alive"))))
                         : Uni.createFrom().item(frames));
     }
 }

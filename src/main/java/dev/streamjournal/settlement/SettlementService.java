@@ -59,7 +59,7 @@ public class SettlementService {
         long seen = watch.signal().version();
         return settle(streamId, caller).chain(settlement -> {
             long remaining = deadline - System.nanoTime();
-            if (settlement.outcome() != Outcome.ACTIVE || remaining <= 0) {
+            if (settlement.outcome() != Outcome.ACTIVE || remaining <= 0 || watch.draining()) {
                 return Uni.createFrom().item(settlement);
             }
             return watch.signal().awaitChange(seen, Duration.ofNanos(remaining))
