@@ -136,6 +136,10 @@ public final class SseClient implements AutoCloseable {
         ended.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).join();
     }
 
+    public boolean hasConnected() {
+        return headers != null;
+    }
+
     public boolean hasEnded() {
         return ended.isDone();
     }

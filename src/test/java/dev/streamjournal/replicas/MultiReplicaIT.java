@@ -1,0 +1,318 @@
+package dev.streamjournal.replicas;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.streamjournal.embedded.EmbeddedPostgres;
+import dev.streamjournal.security.Roles;
+import dev.streamjournal.support.SseClient;
+import dev.streamjournal.support.Tokens;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Two instances of the packaged service over one PostgreSQL, sharing nothing else: live delivery and
+ * long-polls across replicas, both lease reapers at once, and a SIGTERM to one replica while clients
+ * tail and producers append through both.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class MultiReplicaIT {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final String TENANT = "replicas";
+    private static final String PRODUCER = Tokens.bearer("producer", TENANT, Roles.PRODUCER);
+    private static final String READER = Tokens.bearer("reader", TENANT, Roles.READER);
+    private static final String AUDITOR = Tokens.bearer("auditor", TENANT, Roles.AUDITOR);
+
+    private static EmbeddedPostgres postgres;
+    private static Path dataDir;
+    private static Replica a;
+    private static Replica b;
+
+    @BeforeAll
+    static void startTwoReplicas() throws IOException {
+        Map<String, String> env = new HashMap<>();
+        if (System.getenv("QUARKUS_DATASOURCE_REACTIVE_URL") == null) {
+            dataDir = Files.createTempDirectory("stream-journal-it-pg-",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+            postgres = EmbeddedPostgres.start(dataDir.resolve("data"), false);
+            env.put("QUARKUS_DATASOURCE_REACTIVE_URL", postgres.reactiveUrl());
+            env.put("QUARKUS_DATASOURCE_JDBC_URL", postgres.jdbcUrl());
+            env.put("QUARKUS_DATASOURCE_USERNAME", EmbeddedPostgres.USER);
+        }
+        env.put("JOURNAL_AUTH_ENABLED", "true");
+        env.put("MP_JWT_VERIFY_PUBLICKEY_LOCATION", Path.of("src/test/resources/auth/public-key.pem").toAbsolutePath().toString());
+        env.put("MP_JWT_VERIFY_ISSUER", Tokens.ISSUER);
+        env.put("JOURNAL_LEASE_REAPER_INTERVAL", "1s");
+        env.put("QUARKUS_SHUTDOWN_DELAY", "1s");
+        // both start at once: Flyway migrates under its lock, the second waits and finds the schema current
+        a = Replica.start("a", env);
+        b = Replica.start("b", env);
+        a.awaitReady();
+        b.awaitReady();
+    }
+
+    @AfterAll
+    static void stop() throws IOException {
+        if (a != null) {
+            a.close();
+        }
+        if (b != null) {
+            b.close();
+        }
+        if (postgres != null) {
+            postgres.close();
+            try (var files = Files.walk(dataDir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            }
+        }
+    }
+
+    @Test
+    @Order(1)
+    void anEventAppendedOnA_reachesASubscriberOnB_andWakesALongPollParkedOnB() throws Exception {
+        String session = id("s");
+        String stream = id("st");
+        create(a, session, stream, 60);
+        try (SseClient tail = SseClient.open(b.uri("/v1/streams/" + stream + "/events"), null, READER)) {
+            tail.awaitConnected();
+            CompletableFuture<HttpResponse<String>> poll = HTTP.sendAsync(
+                    HttpRequest.newBuilder(b.uri("/v1/streams/" + stream + "/settlement?wait=45"))
+                            .header("Authorization", READER).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            await().atMost(TIMEOUT).until(() -> metric(b, "journal_settlement_parked") >= 1);
+
+            append(a, stream, 1, "token", "{\"text\":\"from A\"}");
+            SseClient.Frame token = tail.await(frame -> "token".equals(frame.event()), TIMEOUT);
+            assertThat(JSON.readTree(token.data()).path("data").path("text").asText()).isEqualTo("from A");
+
+            append(a, stream, 2, "done", "{}");
+            JsonNode settlement = JSON.readTree(poll.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS).body());
+            assertThat(settlement.path("outcome").asText()).isEqualTo("restored");
+            tail.await(frame -> "settlement".equals(frame.event()), TIMEOUT);
+        }
+    }
+
+    @Test
+    @Order(2)
+    void bothReapersRun_andInterruptEachExpiredStreamExactlyOnce() throws Exception {
+        List<String> streams = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            String stream = id("lease");
+            create(i % 2 == 0 ? a : b, id("s"), stream, 1);
+            streams.add(stream);
+        }
+        for (String stream : streams) {
+            await().atMost(TIMEOUT).until(() -> "interrupted".equals(
+                    json(get(b, "/v1/streams/" + stream, READER)).path("journal").path("terminalState").asText()));
+        }
+        for (String stream : streams) {
+            JsonNode lifecycle = json(get(a, "/v1/audit/lifecycle?streamId=" + stream, AUDITOR));
+            List<String> kinds = new ArrayList<>();
+            lifecycle.path("entries").forEach(entry -> kinds.add(entry.path("kind").asText()));
+            assertThat(kinds).as(stream).filteredOn("lease_expired"::equals).hasSize(1);
+            JsonNode events = json(get(b, "/v1/streams/" + stream + "/events", READER)).path("events");
+            assertThat(events).as(stream).hasSize(1);
+            assertThat(events.get(0).path("type").asText()).isEqualTo("apperror");
+        }
+    }
+
+    /**
+     * Clients tail streams through A and producers append through A and B, each append retried on B with
+     * the same seq until acknowledged. Once every stream has 20 events, A gets SIGTERM.
+     */
+    @Test
+    @Order(3)
+    void sigtermToA_clientsResumeOnB_withoutGapOrDuplicate_andNoAcknowledgedAppendIsLost() throws Exception {
+        int streamCount = 6;
+        int tokens = 60;
+        List<String> streams = IntStream.range(0, streamCount).mapToObj(i -> id("drain")).toList();
+        for (String stream : streams) {
+            create(b, id("s"), stream, 120);
+        }
+        ExecutorService pool = Executors.newCachedThreadPool();
+        try {
+            Map<String, ResumingTail> tails = new ConcurrentHashMap<>();
+            List<Future<?>> running = new ArrayList<>();
+            for (String stream : streams) {
+                ResumingTail tail = new ResumingTail(stream);
+                tails.put(stream, tail);
+                running.add(pool.submit(tail::run));
+            }
+            await().atMost(TIMEOUT).until(() -> tails.values().stream().allMatch(t -> t.connections.get() == 1
+                    && t.current != null && t.current.hasConnected()));
+
+            Map<String, AtomicInteger> acked = new ConcurrentHashMap<>();
+            streams.forEach(stream -> acked.put(stream, new AtomicInteger()));
+            for (String stream : streams) {
+                running.add(pool.submit(() -> produce(stream, tokens, acked.get(stream))));
+            }
+            await().atMost(TIMEOUT).until(() -> acked.values().stream().allMatch(n -> n.get() >= 20));
+            a.process.destroy(); // SIGTERM
+            assertThat(a.process.waitFor(60, TimeUnit.SECONDS)).as("A exits").isTrue();
+            assertThat(a.process.exitValue()).as("A's exit status\n" + a.logText()).isZero();
+
+            for (Future<?> task : running) {
+                task.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            }
+            assertThat(a.logText()).contains("draining");
+            for (String stream : streams) {
+                List<Integer> expected = IntStream.rangeClosed(1, tokens + 2).boxed().toList();
+                ResumingTail tail = tails.get(stream);
+                assertThat(tail.seqs).as("seqs seen by the client of " + stream).isEqualTo(expected);
+                assertThat(tail.connections.get()).as("connections of the client of " + stream).isGreaterThanOrEqualTo(2);
+                JsonNode events = json(get(b, "/v1/streams/" + stream + "/events?limit=1000", READER)).path("events");
+                List<Integer> stored = new ArrayList<>();
+                events.forEach(event -> stored.add(event.path("seq").asInt()));
+                assertThat(stored).as("journal of " + stream).isEqualTo(expected);
+                for (int seq = 1; seq <= tokens; seq++) {
+                    assertThat(events.get(seq - 1).path("data").path("text").asText()).isEqualTo("t" + seq);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Appends tokens 1..n with explicit seq, alternating A and B; a failed append is retried on B. */
+    private static void produce(String stream, int n, AtomicInteger acked) {
+        for (int seq = 1; seq <= n; seq++) {
+            appendUntilAcknowledged(seq % 2 == 0 ? a : b, stream, seq, "token", "{\"text\":\"t" + seq + "\"}");
+            acked.set(seq);
+        }
+        appendUntilAcknowledged(a, stream, n + 1, "done", "{}");
+        appendUntilAcknowledged(b, stream, n + 2, "stream_end", "{}");
+    }
+
+    private static void appendUntilAcknowledged(Replica first, String stream, int seq, String type, String data) {
+        Replica target = first;
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                HttpResponse<String> response = post(target, "/v1/streams/" + stream + "/events",
+                        "{\"events\":[{\"seq\":" + seq + ",\"type\":\"" + type + "\",\"data\":" + data + "}]}", PRODUCER);
+                if (response.statusCode() == 200) {
+                    return;
+                }
+                assertThat(response.statusCode()).as(response.body()).isIn(502, 503);
+            } catch (IOException e) {
+                // the replica went away: go on with the other one
+            }
+            target = b;
+        }
+        throw new AssertionError("append " + stream + ":" + seq + " was never acknowledged");
+    }
+
+    /** A client of one stream's tail: starts on A, and whenever a response ends early, resumes on B. */
+    private static final class ResumingTail {
+        final String stream;
+        final List<Integer> seqs = new ArrayList<>();
+        final AtomicInteger connections = new AtomicInteger();
+        volatile SseClient current;
+
+        ResumingTail(String stream) {
+            this.stream = stream;
+        }
+
+        void run() {
+            Replica replica = a;
+            String lastEventId = null;
+            while (true) {
+                try (SseClient client = SseClient.open(replica.uri("/v1/streams/" + stream + "/events"), lastEventId, READER)) {
+                    current = client;
+                    connections.incrementAndGet();
+                    client.awaitEnd(TIMEOUT.multipliedBy(2));
+                    for (SseClient.Frame frame : client.journalFrames()) {
+                        seqs.add(Integer.parseInt(frame.id()));
+                        lastEventId = frame.id();
+                    }
+                    if (client.events("stream_end").size() == 1) {
+                        return;
+                    }
+                }
+                replica = b;
+            }
+        }
+    }
+
+    private static void create(Replica replica, String session, String stream, int leaseSeconds) throws IOException {
+        HttpResponse<String> response = post(replica, "/v1/sessions/" + session + "/streams",
+                "{\"streamId\":\"" + stream + "\",\"leaseSeconds\":" + leaseSeconds + "}", PRODUCER);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+    }
+
+    private static void append(Replica replica, String stream, int seq, String type, String data) throws IOException {
+        HttpResponse<String> response = post(replica, "/v1/streams/" + stream + "/events",
+                "{\"events\":[{\"seq\":" + seq + ",\"type\":\"" + type + "\",\"data\":" + data + "}]}", PRODUCER);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    }
+
+    private static HttpResponse<String> post(Replica replica, String path, String body, String authorization)
+            throws IOException {
+        return send(HttpRequest.newBuilder(replica.uri(path)).header("Authorization", authorization)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)));
+    }
+
+    private static HttpResponse<String> get(Replica replica, String path, String authorization) throws IOException {
+        HttpResponse<String> response = send(HttpRequest.newBuilder(replica.uri(path)).header("Authorization", authorization));
+        assertThat(response.statusCode()).as(path + ": " + response.body()).isEqualTo(200);
+        return response;
+    }
+
+    private static HttpResponse<String> send(HttpRequest.Builder request) throws IOException {
+        try {
+            return HTTP.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        }
+    }
+
+    private static double metric(Replica replica, String name) throws IOException {
+        String text = send(HttpRequest.newBuilder(replica.uri("/q/metrics"))).body();
+        return text.lines().filter(line -> line.startsWith(name + " ") || line.startsWith(name + "{"))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
+    }
+
+    private static JsonNode json(HttpResponse<String> response) {
+        try {
+            return JSON.readTree(response.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String id(String prefix) {
+        return prefix + "-" + UUID.randomUUID();
+    }
+}
