@@ -2,6 +2,9 @@ package dev.streamjournal.security;
 
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.event.Observes;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.eclipse.microprofile.config.Config;
 import org.jboss.logging.Logger;
 
@@ -33,10 +36,23 @@ public class AuthStartup {
             throw new IllegalStateException("journal.auth.enabled is true but no token verification key is configured:"
                     + " set " + KEY_LOCATION + " (or " + KEY + ")");
         }
+        config.getOptionalValue(KEY_LOCATION, String.class).map(AuthStartup::localFile).ifPresent(file -> {
+            if (!Files.isReadable(file)) {
+                throw new IllegalStateException(KEY_LOCATION + " names " + file + ", which cannot be read");
+            }
+        });
         if (config.getOptionalValue(ISSUER, String.class).isEmpty()) {
             LOG.warnf("%s is not set: tokens of any issuer signed with the configured key are accepted", ISSUER);
         }
         LOG.infof("authentication on: bearer tokens verified with %s", config.getOptionalValue(KEY_LOCATION,
                 String.class).orElse(KEY));
+    }
+
+    /** The file an absolute or {@code file:} location names; null for classpath and remote locations. */
+    static Path localFile(String location) {
+        if (location.startsWith("file:")) {
+            return Path.of(URI.create(location));
+        }
+        return location.startsWith("/") ? Path.of(location) : null;
     }
 }

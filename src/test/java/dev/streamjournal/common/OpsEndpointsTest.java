@@ -20,8 +20,9 @@ class OpsEndpointsTest {
     }
 
     @Test
-    void liveness_isUp() {
+    void livenessAndStartup_areUp() {
         given().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
+        given().get("/q/health/started").then().statusCode(200).body("status", equalTo("UP"));
     }
 
     @Test

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.smallrye.config.SmallRyeConfigBuilder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.eclipse.microprofile.config.Config;
 import org.junit.jupiter.api.Test;
@@ -37,9 +40,22 @@ class AuthStartupTest {
     }
 
     @Test
-    void authOn_withAKeyLocationOrAnInlineKey_starts() {
-        assertThatCode(() -> new AuthStartup().check(null, auth(true),
-                config(Map.of("mp.jwt.verify.publickey.location", "/keys/public.pem")))).doesNotThrowAnyException();
+    void authOn_withAKeyFileThatIsNotThere_refusesToStart() {
+        assertThatThrownBy(() -> new AuthStartup().check(null, auth(true),
+                config(Map.of("mp.jwt.verify.publickey.location", "/nonexistent/public-key.pem"))))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("/nonexistent/public-key.pem");
+    }
+
+    @Test
+    void authOn_withAKeyFileAClasspathKeyAURLOrAnInlineKey_starts() throws Exception {
+        Path key = Files.createTempFile("public-key", ".pem");
+        for (String location : List.of(key.toString(), key.toUri().toString(), "auth/public-key.pem",
+                "https://idp.example.com/certs")) {
+            assertThatCode(() -> new AuthStartup().check(null, auth(true),
+                    config(Map.of("mp.jwt.verify.publickey.location", location)))).as(location).doesNotThrowAnyException();
+        }
+        Files.delete(key);
         assertThatCode(() -> new AuthStartup().check(null, auth(true),
                 config(Map.of("mp.jwt.verify.publickey", "MIIB...")))).doesNotThrowAnyException();
     }
