@@ -24,7 +24,10 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
-/** Producer and reader endpoints of one stream. */
+/**
+ * Producer and reader endpoints of one stream. A producer may also read the status and the event pages,
+ * which it needs to resume after a crash (its {@code lastSeq}, what it already appended).
+ */
 @Path("/v1")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "streams")
@@ -80,7 +83,7 @@ public class StreamResource {
 
     @GET
     @Path("/streams/{streamId}")
-    @RolesAllowed(Roles.READER)
+    @RolesAllowed({Roles.READER, Roles.PRODUCER})
     @Operation(summary = "Where a stream stands")
     public Uni<StreamStatus> status(@PathParam("streamId") String streamId) {
         Ids.require("streamId", streamId);
@@ -91,7 +94,7 @@ public class StreamResource {
 
     @GET
     @Path("/streams/{streamId}/events")
-    @RolesAllowed(Roles.READER)
+    @RolesAllowed({Roles.READER, Roles.PRODUCER})
     @Operation(summary = "A page of the stream's journal after a seq")
     public Uni<EventPage> events(@PathParam("streamId") String streamId, @QueryParam("after") String after,
             @QueryParam("limit") String limit) {

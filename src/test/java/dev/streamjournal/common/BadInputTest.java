@@ -263,6 +263,8 @@ class BadInputTest {
                 // other tenants' ids
                 get("tenant: another's stream", "/v1/streams/" + LIVE, 404, "not-found").authorization(OTHER_TENANT),
                 get("tenant: another's events", events, 404, "not-found").authorization(OTHER_TENANT),
+                get("tenant: a producer reads another's stream", "/v1/streams/" + LIVE, 404, "not-found")
+                        .authorization(Tokens.bearer("p-b", Tokens.TENANT_B, Roles.PRODUCER)),
                 get("tenant: another's session", "/v1/sessions/" + SESSION, 404, "not-found").authorization(OTHER_TENANT),
                 post("tenant: append to another's stream", events, "{\"events\":[{\"type\":\"token\"}]}", 404,
                         "not-found").authorization(OTHER_TENANT),

@@ -106,6 +106,11 @@ class AuthTest {
             as(READER_B).get(path).then().statusCode(404).contentType("application/problem+json")
                     .body("type", equalTo("https://stream-journal.dev/problems/not-found"));
         }
+        for (String path : List.of("/v1/streams/" + a.stream(), "/v1/streams/" + a.stream() + "/events")) {
+            as(PRODUCER_A).get(path).then().statusCode(200);
+            as(PRODUCER_B).get(path).then().statusCode(404)
+                    .body("type", equalTo("https://stream-journal.dev/problems/not-found"));
+        }
         append(PRODUCER_B, a.stream(), "{\"events\":[{\"type\":\"token\"}]}", 404);
         as(PRODUCER_B).post("/v1/streams/{id}/heartbeat", a.stream()).then().statusCode(404);
         as(PRODUCER_B).contentType(ContentType.JSON).body("{}").post("/v1/sessions/{s}/streams", a.session())
