@@ -13,6 +13,7 @@ import static org.hamcrest.Matchers.equalTo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.streamjournal.support.SocketMessages;
 import dev.streamjournal.support.SseClient;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -23,7 +24,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
@@ -139,7 +139,7 @@ class SessionChannelTest {
         CompletableFuture<Integer> closed = new CompletableFuture<>();
         WebSocket socket = HttpClient.newHttpClient().newWebSocketBuilder()
                 .buildAsync(URI.create("ws://" + base.getHost() + ":" + base.getPort() + "/v1/sessions/" + session + "/live"),
-                        collector(messages, closed))
+                        new SocketMessages(messages, closed))
                 .get();
         try {
             await().atMost(TIMEOUT).until(() -> messages.stream().anyMatch(m -> m.path("event").asText().equals("stream_started")));
@@ -163,7 +163,7 @@ class SessionChannelTest {
         CompletableFuture<Integer> closed = new CompletableFuture<>();
         HttpClient.newHttpClient().newWebSocketBuilder()
                 .buildAsync(URI.create("ws://" + base.getHost() + ":" + base.getPort() + "/v1/sessions/" + id("nope") + "/live"),
-                        collector(messages, closed))
+                        new SocketMessages(messages, closed))
                 .get();
         assertThat(closed.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(4404);
         assertThat(messages).hasSize(1);
@@ -183,28 +183,5 @@ class SessionChannelTest {
                 .then().statusCode(400).body("type", equalTo("https://stream-journal.dev/problems/invalid-request"));
         given().accept("text/event-stream").header("Last-Event-ID", "bad id:1").get("/v1/sessions/{id}/events", session)
                 .then().statusCode(400).body("type", equalTo("https://stream-journal.dev/problems/invalid-id"));
-    }
-
-    private static WebSocket.Listener collector(List<JsonNode> messages, CompletableFuture<Integer> closed) {
-        return new WebSocket.Listener() {
-            private final StringBuilder partial = new StringBuilder();
-
-            @Override
-            public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-                partial.append(data);
-                if (last) {
-                    messages.add(json(partial.toString()));
-                    partial.setLength(0);
-                }
-                webSocket.request(1);
-                return null;
-            }
-
-            @Override
-            public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-                closed.complete(statusCode);
-                return null;
-            }
-        };
     }
 }

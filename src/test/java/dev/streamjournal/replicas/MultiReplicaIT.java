@@ -7,10 +7,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamjournal.embedded.EmbeddedPostgres;
 import dev.streamjournal.security.Roles;
+import dev.streamjournal.support.SocketMessages;
 import dev.streamjournal.support.SseClient;
 import dev.streamjournal.support.Tokens;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -25,6 +27,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -157,8 +160,9 @@ class MultiReplicaIT {
         int streamCount = 6;
         int tokens = 60;
         List<String> streams = IntStream.range(0, streamCount).mapToObj(i -> id("drain")).toList();
+        String firstSession = id("s");
         for (String stream : streams) {
-            create(b, id("s"), stream, 120);
+            create(b, stream.equals(streams.get(0)) ? firstSession : id("s"), stream, 120);
         }
         ExecutorService pool = Executors.newCachedThreadPool();
         try {
@@ -171,6 +175,13 @@ class MultiReplicaIT {
             }
             await().atMost(TIMEOUT).until(() -> tails.values().stream().allMatch(t -> t.connections.get() == 1
                     && t.current != null && t.current.hasConnected()));
+            List<JsonNode> socketMessages = new CopyOnWriteArrayList<>();
+            CompletableFuture<Integer> socketClosed = new CompletableFuture<>();
+            HttpClient.newHttpClient().newWebSocketBuilder().header("Authorization", READER)
+                    .buildAsync(URI.create("ws://localhost:" + a.port + "/v1/sessions/" + firstSession + "/live"),
+                            new SocketMessages(socketMessages, socketClosed)).get();
+            await().atMost(TIMEOUT).until(() -> socketMessages.stream()
+                    .anyMatch(m -> m.path("event").asText().equals("stream_started")));
 
             Map<String, AtomicInteger> acked = new ConcurrentHashMap<>();
             streams.forEach(stream -> acked.put(stream, new AtomicInteger()));
@@ -181,6 +192,7 @@ class MultiReplicaIT {
             a.process.destroy(); // SIGTERM
             assertThat(a.process.waitFor(60, TimeUnit.SECONDS)).as("A exits").isTrue();
             assertThat(a.process.exitValue()).as("A's exit status\n" + a.logText()).isZero();
+            assertThat(socketClosed.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).as("WebSocket close code").isEqualTo(1012);
 
             for (Future<?> task : running) {
                 task.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
@@ -191,6 +203,7 @@ class MultiReplicaIT {
                 ResumingTail tail = tails.get(stream);
                 assertThat(tail.seqs).as("seqs seen by the client of " + stream).isEqualTo(expected);
                 assertThat(tail.connections.get()).as("connections of the client of " + stream).isGreaterThanOrEqualTo(2);
+                assertThat(tail.drainHints.get()).as("reconnect hints to the client of " + stream).isEqualTo(1);
                 JsonNode events = json(get(b, "/v1/streams/" + stream + "/events?limit=1000", READER)).path("events");
                 List<Integer> stored = new ArrayList<>();
                 events.forEach(event -> stored.add(event.path("seq").asInt()));
@@ -238,6 +251,7 @@ class MultiReplicaIT {
         final String stream;
         final List<Integer> seqs = new ArrayList<>();
         final AtomicInteger connections = new AtomicInteger();
+        final AtomicInteger drainHints = new AtomicInteger();
         volatile SseClient current;
 
         ResumingTail(String stream) {
@@ -252,6 +266,8 @@ class MultiReplicaIT {
                     current = client;
                     connections.incrementAndGet();
                     client.awaitEnd(TIMEOUT.multipliedBy(2));
+                    client.frames().stream().filter(f -> f.retry() != null && f.comment() != null
+                            && f.comment().startsWith("draining")).forEach(f -> drainHints.incrementAndGet());
                     for (SseClient.Frame frame : client.journalFrames()) {
                         seqs.add(Integer.parseInt(frame.id()));
                         lastEventId = frame.id();

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamjournal.support.AuthOn;
 import dev.streamjournal.support.Db;
+import dev.streamjournal.support.SocketMessages;
 import dev.streamjournal.support.SseClient;
 import dev.streamjournal.support.Tokens;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -29,7 +30,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -272,7 +272,7 @@ class AuthTest {
         WebSocket socket = HttpClient.newHttpClient().newWebSocketBuilder()
                 .subprotocols("stream-journal.v1", "quarkus-http-upgrade#Authorization#"
                         + READER_A.replace(" ", "%20"))
-                .buildAsync(live, listener(messages, new CompletableFuture<>())).get();
+                .buildAsync(live, new SocketMessages(messages, new CompletableFuture<>())).get();
         try {
             assertThat(socket.getSubprotocol()).isEqualTo("stream-journal.v1");
             await().atMost(TIMEOUT).until(() -> messages.stream()
@@ -296,30 +296,7 @@ class AuthTest {
         if (authorization != null) {
             builder.header("Authorization", authorization);
         }
-        return builder.buildAsync(uri, listener(messages, closed)).get();
-    }
-
-    private static WebSocket.Listener listener(List<JsonNode> messages, CompletableFuture<Integer> closed) {
-        return new WebSocket.Listener() {
-            private final StringBuilder partial = new StringBuilder();
-
-            @Override
-            public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-                partial.append(data);
-                if (last) {
-                    messages.add(json(partial.toString()));
-                    partial.setLength(0);
-                }
-                webSocket.request(1);
-                return null;
-            }
-
-            @Override
-            public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-                closed.complete(statusCode);
-                return null;
-            }
-        };
+        return builder.buildAsync(uri, new SocketMessages(messages, closed)).get();
     }
 
     private static JsonNode json(String text) {
