@@ -3,6 +3,8 @@ package dev.streamjournal.journal;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.streamjournal.audit.LifecycleLog;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -42,19 +44,28 @@ public class LeaseReaper {
     private final JournalRepository journal;
     private final TerminalWriter terminal;
     private final JournalConfig config;
+    private final Counter passes;
+    private final Counter interrupted;
 
-    public LeaseReaper(Pool pool, JournalRepository journal, TerminalWriter terminal, JournalConfig config) {
+    public LeaseReaper(Pool pool, JournalRepository journal, TerminalWriter terminal, JournalConfig config,
+            MeterRegistry metrics) {
         this.pool = pool;
         this.journal = journal;
         this.terminal = terminal;
         this.config = config;
+        this.passes = Counter.builder("journal.lease.reaper.passes")
+                .description("scheduled lease reaper passes of this replica").register(metrics);
+        this.interrupted = Counter.builder("journal.lease.interrupted")
+                .description("streams this replica interrupted because their lease expired").register(metrics);
     }
 
     @Scheduled(every = "${journal.lease.reaper-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             delayed = "${journal.lease.reaper-interval}")
     Uni<Void> scheduled() {
+        passes.increment();
         return reap()
                 .onItem().invoke(count -> {
+                    interrupted.increment(count);
                     if (count > 0) {
                         LOG.infof("interrupted %d stream(s) whose lease expired", count);
                     }

@@ -148,6 +148,12 @@ class MultiReplicaIT {
             assertThat(events).as(stream).hasSize(1);
             assertThat(events.get(0).path("type").asText()).isEqualTo("apperror");
         }
+        assertThat(metric(a, "journal_lease_reaper_passes_total")).as("passes of A's reaper").isPositive();
+        assertThat(metric(b, "journal_lease_reaper_passes_total")).as("passes of B's reaper").isPositive();
+        await().atMost(TIMEOUT).until(() -> metric(a, "journal_lease_interrupted_total")
+                + metric(b, "journal_lease_interrupted_total") >= streams.size());
+        assertThat(metric(a, "journal_lease_interrupted_total") + metric(b, "journal_lease_interrupted_total"))
+                .as("interruptions counted by both replicas").isEqualTo(streams.size());
     }
 
     /**
