@@ -49,6 +49,8 @@ class OpsEndpointsTest {
                 .body("paths", org.hamcrest.Matchers.hasKey("/api/chat/stream/status"))
                 .body("paths", org.hamcrest.Matchers.hasKey("/v1/streams/{streamId}/settlement"))
                 .body("paths", org.hamcrest.Matchers.hasKey("/v1/sessions/{sessionId}/events"));
+        given().accept("application/json").get("/q/openapi").then()
+                .body("components.securitySchemes.SecurityScheme.scheme", equalTo("bearer"));
     }
 
     @Test
