@@ -13,6 +13,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.jboss.logging.Logger;
 
@@ -34,6 +35,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
     private final List<String> prefix;
     private final Path dataDir;
     private final int port;
+    private final AtomicBoolean stopped = new AtomicBoolean();
 
     private EmbeddedPostgres(Path bin, List<String> prefix, Path dataDir, int port) {
         this.bin = bin;
@@ -87,7 +89,11 @@ public final class EmbeddedPostgres implements AutoCloseable {
     }
 
     @Override
+    /** Stops the server; later calls do nothing. */
     public void close() {
+        if (!stopped.compareAndSet(false, true)) {
+            return;
+        }
         try {
             run(List.of(bin.resolve("pg_ctl").toString(), "-D", dataDir.toString(), "-m", "fast", "-w", "stop"));
         } catch (IOException e) {

@@ -4,7 +4,6 @@ import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.QuarkusApplication;
 import io.quarkus.runtime.annotations.QuarkusMain;
 import java.nio.file.Path;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.jboss.logging.Logger;
 import sun.misc.Signal;
 
@@ -33,17 +32,11 @@ public final class Main {
     }
 
     public static void main(String... args) {
-        Runnable stopDatabase = () -> { };
+        EmbeddedPostgres postgres = null;
         if (setting("quarkus.datasource.reactive.url") == null) {
             String dataDir = setting("journal.embedded.data-dir");
-            EmbeddedPostgres postgres = EmbeddedPostgres.start(Path.of(dataDir == null ? "data/pg" : dataDir), true);
-            AtomicBoolean stopped = new AtomicBoolean();
-            stopDatabase = () -> {
-                if (stopped.compareAndSet(false, true)) {
-                    postgres.close();
-                }
-            };
-            Runtime.getRuntime().addShutdownHook(new Thread(stopDatabase, "embedded-postgres-stop"));
+            postgres = EmbeddedPostgres.start(Path.of(dataDir == null ? "data/pg" : dataDir), true);
+            Runtime.getRuntime().addShutdownHook(new Thread(postgres::close, "embedded-postgres-stop"));
             System.setProperty("quarkus.datasource.reactive.url", postgres.reactiveUrl());
             System.setProperty("quarkus.datasource.jdbc.url", postgres.jdbcUrl());
             System.setProperty("quarkus.datasource.username", EmbeddedPostgres.USER);
@@ -55,9 +48,11 @@ public final class Main {
         for (String signal : new String[] {"TERM", "INT"}) {
             Signal.handle(new Signal(signal), received -> Quarkus.asyncExit(0));
         }
-        Runnable afterService = stopDatabase;
+        EmbeddedPostgres database = postgres;
         Quarkus.run(Service.class, (code, failure) -> {
-            afterService.run();
+            if (database != null) {
+                database.close();
+            }
             System.exit(failure == null ? code : 1);
         }, args);
     }

@@ -23,6 +23,11 @@ public record Frame(String event, String id, String data, String comment, Intege
         return new Frame(null, null, null, comment, millis);
     }
 
+    /** The last frame of a channel this replica gives up while shutting down: reconnect (elsewhere) after {@code millis}. */
+    public static Frame reconnect(int millis) {
+        return retry(millis, "draining: reconnect");
+    }
+
     public boolean isComment() {
         return event == null;
     }

@@ -67,7 +67,7 @@ final class SessionTail {
         }
         if (watch.draining()) {
             drained = true;
-            return Uni.createFrom().item(List.of(Frame.retry(config.retryMillis(), "draining: reconnect")));
+            return Uni.createFrom().item(List.of(Frame.reconnect(config.retryMillis())));
         }
         if (!started) {
             started = true;

@@ -45,7 +45,7 @@ final class StreamTail {
         }
         if (watch.draining()) {
             drained = true;
-            return Uni.createFrom().item(List.of(Frame.retry(config.retryMillis(), "draining: reconnect")));
+            return Uni.createFrom().item(List.of(Frame.reconnect(config.retryMillis())));
         }
         if (!started) {
             started = true;
