@@ -60,7 +60,14 @@ public class AppendBench {
         for (int batch : batches) {
             results.add(run(base, "append", batch, seconds, producers));
         }
-        results.add(runStatusReads(base, seconds, producers));
+        Result anonymousReads = runStatusReads(base, "status read", seconds, producers, null);
+        results.add(anonymousReads);
+        String token = System.getenv("BENCH_TOKEN");
+        Result tokenReads = token == null ? null
+                : runStatusReads(base, "status read, bearer JWT", seconds, producers, "Bearer " + token);
+        if (tokenReads != null) {
+            results.add(tokenReads);
+        }
 
         Result baseline = results.get(0);
         StringBuilder report = new StringBuilder();
@@ -72,7 +79,8 @@ public class AppendBench {
                 .append(System.getProperty("os.name")).append(", Java ").append(System.getProperty("java.version")).append('\n')
                 .append("- server: the packaged service on an embedded PostgreSQL 14 (fsync on), same machine\n")
                 .append("- baseline: one event per request; ratios compare events/s with it, measured in the same run\n")
-                .append("- status read: GET /v1/streams/{id} by the same number of clients\n\n")
+                .append("- status read: GET /v1/streams/{id} by the same number of clients; with a bearer JWT (RS256)\n")
+                .append("  the same read with its signature, issuer and expiry verified on every request\n\n")
                 .append("| scenario | batch | requests/s | events/s | events/s ratio | p50 ms | p99 ms |\n")
                 .append("|---|---|---|---|---|---|---|\n");
         for (Result r : results) {
@@ -82,6 +90,11 @@ public class AppendBench {
                     append ? String.format(Locale.ROOT, "%.0f", r.eventsPerSecond()) : "-",
                     append ? String.format(Locale.ROOT, "%.2f", r.eventsPerSecond() / baseline.eventsPerSecond()) : "-",
                     r.percentile(0.5) / 1000.0, r.percentile(0.99) / 1000.0));
+        }
+        if (tokenReads != null) {
+            report.append(String.format(Locale.ROOT, "%nStatus reads with a bearer JWT run at %.2f of the rate without one "
+                    + "(p50 %.2f ms against %.2f ms).%n", tokenReads.requestsPerSecond() / anonymousReads.requestsPerSecond(),
+                    tokenReads.percentile(0.5) / 1000.0, anonymousReads.percentile(0.5) / 1000.0));
         }
         Files.writeString(output, report);
         System.out.print(report);
@@ -137,12 +150,25 @@ public class AppendBench {
         return latencies.stream().mapToLong(Long::longValue).toArray();
     }
 
-    static Result runStatusReads(String base, int seconds, int clients) throws Exception {
+    /** Status reads of one stream, created and read with {@code authorization} (none when null). */
+    static Result runStatusReads(String base, String name, int seconds, int clients, String authorization)
+            throws Exception {
         String session = "bench-" + UUID.randomUUID();
         String stream = "bench-" + UUID.randomUUID();
-        send(base + "/v1/sessions/" + session + "/streams", "{\"streamId\":\"" + stream + "\"}", 201);
-        HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/v1/streams/" + stream)).GET().build();
-        return measure("status read", 0, seconds, clients, deadline -> {
+        HttpRequest.Builder create = HttpRequest.newBuilder(URI.create(base + "/v1/sessions/" + session + "/streams"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"streamId\":\"" + stream + "\"}"));
+        HttpRequest.Builder read = HttpRequest.newBuilder(URI.create(base + "/v1/streams/" + stream)).GET();
+        if (authorization != null) {
+            create.header("Authorization", authorization);
+            read.header("Authorization", authorization);
+        }
+        HttpResponse<String> created = HTTP.send(create.build(), HttpResponse.BodyHandlers.ofString());
+        if (created.statusCode() != 201) {
+            throw new IllegalStateException("create answered " + created.statusCode() + ": " + created.body());
+        }
+        HttpRequest request = read.build();
+        return measure(name, 0, seconds, clients, deadline -> {
             List<Long> latencies = new ArrayList<>();
             while (System.nanoTime() < deadline) {
                 long t0 = System.nanoTime();
