@@ -5,6 +5,7 @@ import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jboss.logging.Logger;
@@ -24,6 +25,7 @@ public class LiveHub {
         private final String streamId;
         private final String sessionId;
         private final Signal signal = new Signal();
+        private boolean drained;
 
         private Watch(String streamId, String sessionId) {
             this.streamId = streamId;
@@ -37,6 +39,21 @@ public class LiveHub {
         /** True once this replica is shutting down: the subscriber should end and let its client go elsewhere. */
         public boolean draining() {
             return draining;
+        }
+
+        /**
+         * For a tail's next step: null while the replica serves; once it drains, the reconnect hint the
+         * first time and an empty list (the end of the tail) after that.
+         */
+        List<Frame> drainFrames(int retryMillis) {
+            if (!draining) {
+                return null;
+            }
+            if (drained) {
+                return List.of();
+            }
+            drained = true;
+            return List.of(Frame.reconnect(retryMillis));
         }
 
         @Override

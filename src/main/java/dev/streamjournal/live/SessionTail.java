@@ -39,7 +39,6 @@ final class SessionTail {
     private final Set<String> announced = new HashSet<>();
     private final Set<String> known = new HashSet<>();
     private boolean started;
-    private boolean drained;
     private boolean initialised;
 
     SessionTail(String sessionId, String resumeStreamId, int resumeSeq, Caller caller, LiveHub.Watch watch,
@@ -62,12 +61,9 @@ final class SessionTail {
     }
 
     private Uni<List<Frame>> next() {
-        if (drained) {
-            return Uni.createFrom().item(List.of());
-        }
-        if (watch.draining()) {
-            drained = true;
-            return Uni.createFrom().item(List.of(Frame.reconnect(config.retryMillis())));
+        List<Frame> drain = watch.drainFrames(config.retryMillis());
+        if (drain != null) {
+            return Uni.createFrom().item(drain);
         }
         if (!started) {
             started = true;

@@ -21,7 +21,6 @@ final class StreamTail {
     private final LiveConfig config;
     private final Timer pushDelay;
     private boolean started;
-    private boolean drained;
 
     StreamTail(StreamFollower follower, LiveHub.Watch watch, JournalReader reader, LiveConfig config, Timer pushDelay) {
         this.follower = follower;
@@ -40,12 +39,12 @@ final class StreamTail {
 
     /** The next frames; an empty list ends the tail. */
     private Uni<List<Frame>> next() {
-        if (follower.done() || drained) {
+        if (follower.done()) {
             return Uni.createFrom().item(List.of());
         }
-        if (watch.draining()) {
-            drained = true;
-            return Uni.createFrom().item(List.of(Frame.reconnect(config.retryMillis())));
+        List<Frame> drain = watch.drainFrames(config.retryMillis());
+        if (drain != null) {
+            return Uni.createFrom().item(drain);
         }
         if (!started) {
             started = true;

@@ -5,6 +5,7 @@ import jakarta.enterprise.event.Observes;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import org.eclipse.microprofile.config.Config;
 import org.jboss.logging.Logger;
 
@@ -30,13 +31,12 @@ public class AuthStartup {
                     *****************************************************************************""");
             return;
         }
-        boolean hasKey = config.getOptionalValue(KEY_LOCATION, String.class).isPresent()
-                || config.getOptionalValue(KEY, String.class).isPresent();
-        if (!hasKey) {
+        Optional<String> location = config.getOptionalValue(KEY_LOCATION, String.class);
+        if (location.isEmpty() && config.getOptionalValue(KEY, String.class).isEmpty()) {
             throw new IllegalStateException("journal.auth.enabled is true but no token verification key is configured:"
                     + " set " + KEY_LOCATION + " (or " + KEY + ")");
         }
-        config.getOptionalValue(KEY_LOCATION, String.class).map(AuthStartup::localFile).ifPresent(file -> {
+        location.map(AuthStartup::localFile).ifPresent(file -> {
             if (!Files.isReadable(file)) {
                 throw new IllegalStateException(KEY_LOCATION + " names " + file + ", which cannot be read");
             }
@@ -44,8 +44,7 @@ public class AuthStartup {
         if (config.getOptionalValue(ISSUER, String.class).isEmpty()) {
             LOG.warnf("%s is not set: tokens of any issuer signed with the configured key are accepted", ISSUER);
         }
-        LOG.infof("authentication on: bearer tokens verified with %s", config.getOptionalValue(KEY_LOCATION,
-                String.class).orElse(KEY));
+        LOG.infof("authentication on: bearer tokens verified with %s", location.orElse(KEY));
     }
 
     /** The file an absolute or {@code file:} location names; null for classpath and remote locations. */

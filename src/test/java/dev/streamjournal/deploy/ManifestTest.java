@@ -35,7 +35,19 @@ class ManifestTest {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final String APP = "stream-journal";
 
-    private static List<JsonNode> render(String overlay) throws IOException, InterruptedException {
+    private static final Map<String, List<JsonNode>> RENDERED = new HashMap<>();
+
+    /** The objects {@code kubectl kustomize} renders for an overlay, rendered once per run. */
+    private static synchronized List<JsonNode> render(String overlay) throws IOException, InterruptedException {
+        List<JsonNode> rendered = RENDERED.get(overlay);
+        if (rendered == null) {
+            rendered = kustomize(overlay);
+            RENDERED.put(overlay, rendered);
+        }
+        return rendered;
+    }
+
+    private static List<JsonNode> kustomize(String overlay) throws IOException, InterruptedException {
         Process process = new ProcessBuilder("kubectl", "kustomize", "k8s/overlays/" + overlay).start();
         String output = new String(process.getInputStream().readAllBytes());
         String errors = new String(process.getErrorStream().readAllBytes());

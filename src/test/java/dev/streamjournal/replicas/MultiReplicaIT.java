@@ -5,8 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.streamjournal.embedded.EmbeddedPostgres;
 import dev.streamjournal.security.Roles;
+import dev.streamjournal.support.PostgresResource;
 import dev.streamjournal.support.SocketMessages;
 import dev.streamjournal.support.SseClient;
 import dev.streamjournal.support.Tokens;
@@ -16,9 +16,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -57,22 +55,15 @@ class MultiReplicaIT {
     private static final String READER = Tokens.bearer("reader", TENANT, Roles.READER);
     private static final String AUDITOR = Tokens.bearer("auditor", TENANT, Roles.AUDITOR);
 
-    private static EmbeddedPostgres postgres;
-    private static Path dataDir;
+    private static final PostgresResource POSTGRES = new PostgresResource();
     private static Replica a;
     private static Replica b;
 
     @BeforeAll
     static void startTwoReplicas() throws IOException {
+        // the configured database, inherited through the environment, or a fresh embedded one
         Map<String, String> env = new HashMap<>();
-        if (System.getenv("QUARKUS_DATASOURCE_REACTIVE_URL") == null) {
-            dataDir = Files.createTempDirectory("stream-journal-it-pg-",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-            postgres = EmbeddedPostgres.start(dataDir.resolve("data"), false);
-            env.put("QUARKUS_DATASOURCE_REACTIVE_URL", postgres.reactiveUrl());
-            env.put("QUARKUS_DATASOURCE_JDBC_URL", postgres.jdbcUrl());
-            env.put("QUARKUS_DATASOURCE_USERNAME", EmbeddedPostgres.USER);
-        }
+        POSTGRES.start().forEach((key, value) -> env.put(key.toUpperCase().replaceAll("[^A-Z0-9]", "_"), value));
         env.put("JOURNAL_AUTH_ENABLED", "true");
         env.put("MP_JWT_VERIFY_PUBLICKEY_LOCATION", Path.of("src/test/resources/auth/public-key.pem").toAbsolutePath().toString());
         env.put("MP_JWT_VERIFY_ISSUER", Tokens.ISSUER);
@@ -93,12 +84,7 @@ class MultiReplicaIT {
         if (b != null) {
             b.close();
         }
-        if (postgres != null) {
-            postgres.close();
-            try (var files = Files.walk(dataDir)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-            }
-        }
+        POSTGRES.stop();
     }
 
     @Test
