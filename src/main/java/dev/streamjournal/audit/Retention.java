@@ -1,5 +1,7 @@
 package dev.streamjournal.audit;
 
+import dev.streamjournal.live.Change;
+import dev.streamjournal.live.Doorbell;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -59,12 +61,15 @@ public class Retention {
                  where se.session_id = changed.session_id
             )
             delete from streams s using due where s.stream_id = due.stream_id
+            returning s.session_id, s.stream_id
             """;
 
     private final Pool pool;
     private final RetentionConfig config;
+    private final Doorbell doorbell;
 
-    public Retention(Pool pool, RetentionConfig config) {
+    public Retention(Pool pool, RetentionConfig config, Doorbell doorbell) {
+        this.doorbell = doorbell;
         this.pool = pool;
         this.config = config;
     }
@@ -92,7 +97,14 @@ public class Retention {
 
     private Uni<Integer> run(String sql, Duration age) {
         return pool.withTransaction(connection -> connection.preparedQuery(sql)
-                .execute(Tuple.of((double) age.toSeconds(), config.batch(), PRINCIPAL))
-                .map(rows -> rows.rowCount()));
+                        .execute(Tuple.of((double) age.toSeconds(), config.batch(), PRINCIPAL)))
+                .invoke(rows -> {
+                    if (sql.equals(PRUNE_STREAMS)) {
+                        // their live clients learn that the streams are gone (settlement missing)
+                        rows.forEach(row -> doorbell.ring(
+                                new Change(row.getString("session_id"), row.getString("stream_id"), 0, true)));
+                    }
+                })
+                .map(rows -> rows.rowCount());
     }
 }

@@ -3,6 +3,8 @@ package dev.streamjournal.journal;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamjournal.audit.LifecycleLog;
 import dev.streamjournal.common.ProblemException;
+import dev.streamjournal.live.Change;
+import dev.streamjournal.live.Doorbell;
 import dev.streamjournal.security.Caller;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -17,7 +19,8 @@ import java.util.Map;
  * hears of it only after commit.
  *
  * <p>Lock order is session before stream for every transaction that touches the transcript (terminal
- * batches, stream creation), so that appends and creates of one session never deadlock.
+ * batches, stream creation), so that appends and creates of one session never deadlock. The change is
+ * announced after the commit ({@link Doorbell}), never from inside the transaction.
  */
 @ApplicationScoped
 public class AppendService {
@@ -28,9 +31,11 @@ public class AppendService {
     private final LifecycleLog lifecycle;
     private final JournalConfig config;
     private final ObjectMapper json;
+    private final Doorbell doorbell;
 
     public AppendService(Pool pool, JournalRepository journal, TerminalWriter terminal, LifecycleLog lifecycle,
-            JournalConfig config, ObjectMapper json) {
+            JournalConfig config, ObjectMapper json, Doorbell doorbell) {
+        this.doorbell = doorbell;
         this.pool = pool;
         this.journal = journal;
         this.terminal = terminal;
@@ -60,11 +65,29 @@ public class AppendService {
                 .map(event -> EventClass.of(event.type()).orElseThrow())
                 .anyMatch(c -> c == EventClass.TERMINAL || c == EventClass.CLOSE);
         return pool.withTransaction(connection -> lockInOrder(connection, streamId, caller, touchesTranscript)
-                .chain(stream -> journal.storedEvents(connection, streamId,
-                                AppendPlan.retriedSeqs(stream, request.events()))
-                        .map(stored -> AppendPlan.decide(stream, request.events(), stored))
-                        .chain(plan -> write(connection, stream, plan, caller)
-                                .replaceWith(result(stream, plan)))));
+                        .chain(stream -> journal.storedEvents(connection, streamId,
+                                        AppendPlan.retriedSeqs(stream, request.events()))
+                                .map(stored -> AppendPlan.decide(stream, request.events(), stored))
+                                .chain(plan -> write(connection, stream, plan, caller)
+                                        .replaceWith(new Appended(result(stream, plan), change(stream, plan))))))
+                .invoke(appended -> {
+                    if (appended.change() != null) {
+                        doorbell.ring(appended.change());
+                    }
+                })
+                .map(Appended::result);
+    }
+
+    /** What a committed append answers, and the change to announce (null when it wrote nothing). */
+    private record Appended(AppendResult result, Change change) {
+    }
+
+    private static Change change(StreamState stream, AppendPlan plan) {
+        if (plan.inserts().isEmpty()) {
+            return null;
+        }
+        boolean settles = plan.inserts().stream().anyMatch(event -> EventClass.settles(event.type()));
+        return new Change(stream.sessionId(), stream.streamId(), plan.lastSeq(stream), settles);
     }
 
     private Uni<StreamState> lockInOrder(SqlConnection connection, String streamId, Caller caller,
@@ -81,7 +104,6 @@ public class AppendService {
         if (plan.inserts().isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        AppendPlan.NewEvent first = plan.inserts().get(0);
         AppendPlan.NewEvent last = plan.inserts().get(plan.inserts().size() - 1);
         boolean becomesTerminal = plan.terminalEvent() != null;
         Uni<Void> written = journal.insertEvents(connection, stream, plan.inserts(), caller.principal())
@@ -98,8 +120,7 @@ public class AppendService {
             written = written.chain(() -> lifecycle.record(connection, stream.sessionId(), stream.streamId(),
                     LifecycleLog.Kind.CLOSED, plan.terminalState().word(), null, caller.principal()));
         }
-        return written.chain(() -> journal.notify(connection, stream.sessionId(), stream.streamId(), first.seq(),
-                last.seq()));
+        return written;
     }
 
     private static AppendResult result(StreamState stream, AppendPlan plan) {

@@ -24,9 +24,9 @@ public class JournalReader {
         return journal.page(pool, streamId, afterSeq, limit);
     }
 
-    /** The streams of a session in creation order, with their positions. */
-    public Uni<List<JournalRepository.StreamPosition>> streamsOfSession(String sessionId, Caller caller) {
-        return journal.streamsOfSession(pool, sessionId, caller.tenant());
+    /** The stream ids of a session of the tenant, in creation order. */
+    public Uni<List<String>> streamIdsOfSession(String sessionId, String tenant) {
+        return journal.streamIdsOfSession(pool, sessionId, tenant);
     }
 
     /** Up to {@code limit} events after {@code afterSeq}; {@code next} is set when more follow. */

@@ -72,10 +72,6 @@ public class JournalRepository {
              order by seq
             """;
 
-    private static final String NOTIFY = """
-            select pg_notify('journal', $1)
-            """;
-
     static final String HEARTBEAT = """
             update streams
                set lease_expires_at = case when terminal_state is null
@@ -98,15 +94,11 @@ public class JournalRepository {
             """;
 
     static final String STREAMS_OF_SESSION = """
-            select stream_id, last_seq, terminal_state, closed
+            select stream_id
               from streams
              where session_id = $1 and tenant = $2
              order by created_at, stream_id
             """;
-
-    /** Where a stream of a session stands, for a session channel. */
-    public record StreamPosition(String streamId, int lastSeq, TerminalState terminalState, boolean closed) {
-    }
 
     private final ObjectMapper json;
 
@@ -182,17 +174,6 @@ public class JournalRepository {
                 });
     }
 
-    /** Announces committed events to listeners; delivered at commit, ids only. */
-    public Uni<Void> notify(SqlConnection connection, String sessionId, String streamId, int firstSeq, int lastSeq) {
-        String payload = json.createObjectNode()
-                .put("sessionId", sessionId)
-                .put("streamId", streamId)
-                .put("firstSeq", firstSeq)
-                .put("lastSeq", lastSeq)
-                .toString();
-        return connection.preparedQuery(NOTIFY).execute(Tuple.of(payload)).replaceWithVoid();
-    }
-
     /**
      * Extends the lease of a live stream. Returns the terminal state like {@link #terminalStateOf}: empty
      * when the stream was live (and its lease is extended), null when the tenant has no such stream.
@@ -214,13 +195,12 @@ public class JournalRepository {
         return state == null ? "" : state;
     }
 
-    /** The streams of a session in creation order. */
-    public Uni<List<StreamPosition>> streamsOfSession(SqlClient client, String sessionId, String tenant) {
+    /** The stream ids of a session in creation order. */
+    public Uni<List<String>> streamIdsOfSession(SqlClient client, String sessionId, String tenant) {
         return client.preparedQuery(STREAMS_OF_SESSION).execute(Tuple.of(sessionId, tenant)).map(rows -> {
-            List<StreamPosition> streams = new ArrayList<>(rows.size());
+            List<String> streams = new ArrayList<>(rows.size());
             for (Row row : rows) {
-                streams.add(new StreamPosition(row.getString("stream_id"), row.getInteger("last_seq"),
-                        TerminalState.fromWord(row.getString("terminal_state")), row.getBoolean("closed")));
+                streams.add(row.getString("stream_id"));
             }
             return streams;
         });

@@ -3,6 +3,8 @@ package dev.streamjournal.journal;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.streamjournal.audit.LifecycleLog;
+import dev.streamjournal.live.Change;
+import dev.streamjournal.live.Doorbell;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.scheduler.Scheduled;
@@ -46,9 +48,11 @@ public class LeaseReaper {
     private final JournalConfig config;
     private final Counter passes;
     private final Counter interrupted;
+    private final Doorbell doorbell;
 
     public LeaseReaper(Pool pool, JournalRepository journal, TerminalWriter terminal, JournalConfig config,
-            MeterRegistry metrics) {
+            MeterRegistry metrics, Doorbell doorbell) {
+        this.doorbell = doorbell;
         this.pool = pool;
         this.journal = journal;
         this.terminal = terminal;
@@ -87,9 +91,11 @@ public class LeaseReaper {
                     }
                     return Multi.createFrom().iterable(expired)
                             .onItem().transformToUniAndConcatenate(stream -> interrupt(connection, stream).replaceWith(stream))
-                            .collect().asList()
-                            .map(List::size);
-                }));
+                            .collect().asList();
+                }))
+                .invoke(interrupted -> interrupted.forEach(stream -> doorbell.ring(
+                        new Change(stream.sessionId(), stream.streamId(), stream.lastSeq() + 1, true))))
+                .map(List::size);
     }
 
     private Uni<Void> interrupt(SqlConnection connection, StreamState stream) {
@@ -103,8 +109,6 @@ public class LeaseReaper {
                 .chain(() -> journal.updateAfterAppend(connection, stream.streamId(), event,
                         TerminalState.INTERRUPTED, event.seq(), false))
                 .chain(() -> terminal.write(connection, stream, TerminalState.INTERRUPTED, event.type(), data,
-                        LifecycleLog.Kind.LEASE_EXPIRED, null, PRINCIPAL))
-                .chain(() -> journal.notify(connection, stream.sessionId(), stream.streamId(), event.seq(),
-                        event.seq()));
+                        LifecycleLog.Kind.LEASE_EXPIRED, null, PRINCIPAL));
     }
 }

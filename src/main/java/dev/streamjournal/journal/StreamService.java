@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.streamjournal.audit.LifecycleLog;
 import dev.streamjournal.common.Ids;
 import dev.streamjournal.common.ProblemException;
+import dev.streamjournal.live.Change;
+import dev.streamjournal.live.Doorbell;
 import dev.streamjournal.security.Caller;
 import dev.streamjournal.session.TranscriptAssembler;
 import dev.streamjournal.session.TranscriptWriter;
@@ -43,10 +45,12 @@ public class StreamService {
     private final LifecycleLog lifecycle;
     private final JournalConfig config;
     private final ObjectMapper json;
+    private final Doorbell doorbell;
 
     public StreamService(Pool pool, StreamRepository streams, JournalRepository journal, StreamQueries queries,
             TerminalWriter terminal, TranscriptWriter transcript, LifecycleLog lifecycle, JournalConfig config,
-            ObjectMapper json) {
+            ObjectMapper json, Doorbell doorbell) {
+        this.doorbell = doorbell;
         this.pool = pool;
         this.streams = streams;
         this.journal = journal;
@@ -79,33 +83,54 @@ public class StreamService {
                             return streams.find(connection, streamId).chain(existing -> existing != null
                                     ? Uni.createFrom().item(repeat(existing, sessionId, canonical, caller, streamId))
                                     : start(connection, session, streamId, onActive, leaseSeconds, userMessage,
-                                            canonical, caller).replaceWith(Boolean.TRUE));
+                                            canonical, caller));
                         }))
                 .onFailure(PgException.class).transform(StreamService::duplicateId)
-                .chain(created -> queries.find(streamId, caller.tenant())
-                        .map(row -> new Outcome(created, StreamStatus.of(row))));
+                .invoke(started -> started.announce(doorbell, sessionId, streamId))
+                .chain(started -> queries.find(streamId, caller.tenant())
+                        .map(row -> new Outcome(started.created(), StreamStatus.of(row))));
     }
 
-    private Boolean repeat(StreamRepository.Existing existing, String sessionId, ObjectNode canonical, Caller caller,
+    /** What the creating transaction did: nothing new (a repeat), or a new stream that may have superseded one. */
+    private record Started(boolean created, StreamState superseded) {
+
+        /** After the commit: the new stream (and the superseded one) change the session's settlements. */
+        void announce(Doorbell doorbell, String sessionId, String streamId) {
+            if (superseded != null) {
+                doorbell.ring(new Change(sessionId, superseded.streamId(), superseded.lastSeq(), true));
+            }
+            if (created) {
+                doorbell.ring(new Change(sessionId, streamId, 0, true));
+            }
+        }
+    }
+
+    private Started repeat(StreamRepository.Existing existing, String sessionId, ObjectNode canonical, Caller caller,
             String streamId) {
         if (existing.tenant().equals(caller.tenant()) && existing.sessionId().equals(sessionId)
                 && canonical.equals(parse(existing.createRequest()))) {
-            return Boolean.FALSE;
+            return new Started(false, null);
         }
         throw streamExists(streamId);
     }
 
-    private Uni<Void> start(SqlConnection connection, StreamRepository.LockedSession session, String streamId,
+    private Uni<Started> start(SqlConnection connection, StreamRepository.LockedSession session, String streamId,
             OnActive onActive, int leaseSeconds, ObjectNode userMessage, ObjectNode canonical, Caller caller) {
-        Uni<Void> cleared = session.activeStreamId() == null
-                ? Uni.createFrom().voidItem()
+        Uni<StreamState> cleared = session.activeStreamId() == null
+                ? Uni.createFrom().nullItem()
                 : journal.lockStream(connection, session.activeStreamId(), caller.tenant())
                         .chain(active -> active == null || active.terminalState() != null
-                                ? Uni.createFrom().voidItem()
+                                ? Uni.createFrom().nullItem()
                                 : supersedeOrReject(connection, active, streamId, onActive, caller));
-        Uni<Void> inserted = cleared
-                .chain(() -> streams.insert(connection, streamId, session.sessionId(), caller.tenant(),
-                        canonical.toString(), caller.principal(), leaseSeconds))
+        return cleared.chain(superseded -> inserted(connection, session, streamId, leaseSeconds, userMessage,
+                        canonical, caller)
+                .replaceWith(new Started(true, superseded)));
+    }
+
+    private Uni<Void> inserted(SqlConnection connection, StreamRepository.LockedSession session, String streamId,
+            int leaseSeconds, ObjectNode userMessage, ObjectNode canonical, Caller caller) {
+        Uni<Void> inserted = streams.insert(connection, streamId, session.sessionId(), caller.tenant(),
+                        canonical.toString(), caller.principal(), leaseSeconds)
                 .chain(() -> lifecycle.record(connection, session.sessionId(), streamId, LifecycleLog.Kind.CREATED,
                         null, null, caller.principal()))
                 .chain(() -> lifecycle.record(connection, session.sessionId(), streamId,
@@ -119,10 +144,11 @@ public class StreamService {
             inserted = inserted.chain(() -> transcript.append(connection, session.sessionId(), streamId,
                     TranscriptAssembler.userMessage(streamId, userMessage))).replaceWithVoid();
         }
-        return inserted.chain(() -> journal.notify(connection, session.sessionId(), streamId, 0, 0));
+        return inserted;
     }
 
-    private Uni<Void> supersedeOrReject(SqlConnection connection, StreamState active, String streamId,
+    /** Rejects the create, or supersedes the live stream and returns it. */
+    private Uni<StreamState> supersedeOrReject(SqlConnection connection, StreamState active, String streamId,
             OnActive onActive, Caller caller) {
         if (onActive == OnActive.REJECT) {
             throw new ProblemException(409, "session-busy", "Session busy",
@@ -136,8 +162,7 @@ public class StreamService {
                         caller.principal()))
                 .chain(() -> lifecycle.record(connection, active.sessionId(), active.streamId(),
                         LifecycleLog.Kind.CLOSED, TerminalState.SUPERSEDED.word(), null, caller.principal()))
-                .chain(() -> journal.notify(connection, active.sessionId(), active.streamId(), active.lastSeq(),
-                        active.lastSeq()));
+                .replaceWith(active);
     }
 
     private static OnActive onActive(String word) {

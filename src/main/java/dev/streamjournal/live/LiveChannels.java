@@ -1,16 +1,15 @@
 package dev.streamjournal.live;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamjournal.common.Ids;
 import dev.streamjournal.common.ProblemException;
 import dev.streamjournal.common.QueryParams;
 import dev.streamjournal.journal.JournalReader;
 import dev.streamjournal.security.Caller;
-import dev.streamjournal.settlement.SettlementService;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.smallrye.mutiny.Multi;
 import io.quarkus.runtime.Startup;
+import io.smallrye.mutiny.Multi;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /** Opens live channels: the tail of one stream, and the channel of a whole session. */
@@ -19,29 +18,31 @@ import jakarta.enterprise.context.ApplicationScoped;
 public class LiveChannels {
 
     private final JournalReader reader;
-    private final SettlementService settlements;
     private final LiveHub hub;
-    private final ObjectMapper json;
+    private final Feeds feeds;
     private final LiveConfig config;
     private final Timer pushDelay;
+    private final Counter catchUpReads;
 
-    public LiveChannels(JournalReader reader, SettlementService settlements, LiveHub hub, ObjectMapper json,
-            LiveConfig config, MeterRegistry metrics) {
+    public LiveChannels(JournalReader reader, LiveHub hub, Feeds feeds, LiveConfig config, MeterRegistry metrics) {
         this.reader = reader;
-        this.settlements = settlements;
         this.hub = hub;
-        this.json = json;
+        this.feeds = feeds;
         this.config = config;
         this.pushDelay = Timer.builder("journal.live.push.delay")
-                .description("from the commit notification to the frames handed to the connection")
+                .description("from a feed's read of a change to the frames handed to a connection")
                 .publishPercentileHistogram()
+                .register(metrics);
+        this.catchUpReads = Counter.builder("journal.live.catchup.reads")
+                .description("journal reads of subscribers behind their feed's buffer (replays, slow clients)")
                 .register(metrics);
     }
 
-    /** The tail of a stream after {@code cursor}; the stream must exist. */
+    /** The tail of a stream after {@code cursor}; the stream must exist and be the caller's. */
     public Multi<Frame> stream(String streamId, String sessionId, int cursor, Caller caller) {
-        StreamFollower follower = new StreamFollower(streamId, cursor, false, caller, settlements, json);
-        return new StreamTail(follower, hub.watch(streamId, sessionId), reader, config, pushDelay).frames();
+        LiveHub.Watch watch = hub.watch(sessionId, caller.tenant(), false);
+        StreamFeed feed = watch.follow(streamId);
+        return new StreamTail(follower(streamId, cursor, false), feed, watch, config, pushDelay).frames();
     }
 
     /** The channel of a session, resumed after {@code <streamId>:<seq>} when given; the session must exist. */
@@ -57,8 +58,16 @@ public class LiveChannels {
             resumeSeq = QueryParams.intInRange("Last-Event-ID seq", lastEventId.substring(colon + 1), 0,
                     Integer.MAX_VALUE, 0);
         }
-        return new SessionTail(sessionId, resumeStream, resumeSeq, caller, hub.watch(null, sessionId), reader,
-                settlements, json, config).frames();
+        LiveHub.Watch watch = hub.watch(sessionId, caller.tenant(), false);
+        return new SessionTail(sessionId, resumeStream, resumeSeq, watch, config,
+                (streamId, cursor) -> follower(streamId, cursor, true)).frames();
+    }
+
+    private StreamFollower follower(String streamId, int cursor, boolean qualifiedIds) {
+        return new StreamFollower(streamId, cursor, qualifiedIds, (id, after, limit) -> {
+            catchUpReads.increment();
+            return reader.after(id, after, limit);
+        }, config.catchUpPageSize(), feeds::entry);
     }
 
     /** {@code Last-Event-ID} of a stream tail: {@code <seq>}, or {@code <streamId>:<seq>} of this stream. */

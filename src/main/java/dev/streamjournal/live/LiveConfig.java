@@ -3,6 +3,7 @@ package dev.streamjournal.live;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.Optional;
 
 /** Live delivery ({@code journal.live.*}). */
 @ConfigMapping(prefix = "journal.live")
@@ -16,7 +17,26 @@ public interface LiveConfig {
     @WithDefault("1000")
     int retryMillis();
 
-    /** Most journal events a subscriber reads (and holds) at once. */
+    /** Most journal events a stream feed reads at once and keeps for its subscribers. */
     @WithDefault("200")
     int pageSize();
+
+    /** Most journal events a subscriber that lags behind its feed reads (and holds) at once. */
+    @WithDefault("1000")
+    int catchUpPageSize();
+
+    /** How often each replica reads the journal for changes whose doorbell it missed (a replica died after a commit). */
+    @WithDefault("1s")
+    Duration sweepInterval();
+
+    /** How often the LISTEN connection is checked with a round trip. */
+    @WithDefault("5s")
+    Duration listenCheckInterval();
+
+    /** How long that round trip may take before the connection is replaced. */
+    @WithDefault("3s")
+    Duration listenCheckTimeout();
+
+    /** The LISTEN connection's database URL, when it must differ from {@code quarkus.datasource.reactive.url}. */
+    Optional<String> listenUrl();
 }

@@ -1,18 +1,27 @@
 package dev.streamjournal.live;
 
+import dev.streamjournal.settlement.Outcome;
+import dev.streamjournal.settlement.Settlement;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.smallrye.mutiny.Uni;
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.Startup;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jboss.logging.Logger;
 
 /**
- * In-process fan-out of journal notices to the subscribers of this replica, keyed by stream and by
- * session. It only wakes subscribers; each reads what it needs from the journal itself.
+ * The live registry of this replica: for each session someone here holds, a {@link SessionFeed} with
+ * the {@link StreamFeed}s of its followed streams. Changes from the doorbell go to the session's feed,
+ * which reads each change once for all subscribers. A session feed is created and removed inside one
+ * atomic update of the map, so a subscriber can never join a feed that is being dropped.
  */
 @Startup
 @ApplicationScoped
@@ -20,20 +29,49 @@ public class LiveHub {
 
     private static final Logger LOG = Logger.getLogger(LiveHub.class);
 
-    /** A subscriber's place in the hub; closing it removes the subscriber. */
+    /** A subscriber's place in the hub: one signal, the session it holds, the streams it follows. */
     public final class Watch implements AutoCloseable {
-        private final String streamId;
-        private final String sessionId;
+        private final SessionFeed session;
         private final Signal signal = new Signal();
+        private final boolean settlesOnly;
+        private final List<StreamFeed> followed = new ArrayList<>();
+        private boolean listening;
+        private boolean closed;
         private boolean drained;
 
-        private Watch(String streamId, String sessionId) {
-            this.streamId = streamId;
-            this.sessionId = sessionId;
+        private Watch(SessionFeed session, boolean settlesOnly) {
+            this.session = session;
+            this.settlesOnly = settlesOnly;
         }
 
         public Signal signal() {
             return signal;
+        }
+
+        /** Follows a stream of this session: its feed wakes this watch's signal at each change. */
+        synchronized StreamFeed follow(String streamId) {
+            StreamFeed feed = session.follow(streamId, signal, settlesOnly);
+            if (closed) {
+                session.unfollow(feed, signal);
+            } else {
+                followed.add(feed);
+            }
+            return feed;
+        }
+
+        synchronized void unfollow(StreamFeed feed) {
+            if (followed.remove(feed)) {
+                session.unfollow(feed, signal);
+            }
+        }
+
+        /** The session's stream ids in creation order (null until read); the signal hears of new streams. */
+        synchronized List<String> listing() {
+            if (!listening && !closed) {
+                listening = true;
+                return session.listen(signal);
+            }
+            return session.listing();
         }
 
         /** True once this replica is shutting down: the subscriber should end and let its client go elsewhere. */
@@ -45,7 +83,7 @@ public class LiveHub {
          * For a tail's next step: null while the replica serves; once it drains, the reconnect hint the
          * first time and an empty list (the end of the tail) after that.
          */
-        List<Frame> drainFrames(int retryMillis) {
+        synchronized List<Frame> drainFrames(int retryMillis) {
             if (!draining) {
                 return null;
             }
@@ -58,39 +96,98 @@ public class LiveHub {
 
         @Override
         public void close() {
+            synchronized (this) {
+                if (closed) {
+                    return;
+                }
+                closed = true;
+                followed.forEach(feed -> session.unfollow(feed, signal));
+                followed.clear();
+                if (listening) {
+                    session.unlisten(signal);
+                }
+            }
             all.remove(signal);
-            remove(byStream, streamId, signal);
-            remove(bySession, sessionId, signal);
+            release(session);
         }
     }
 
-    private final ConcurrentHashMap<String, Set<Signal>> byStream = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, Set<Signal>> bySession = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, SessionFeed> sessions = new ConcurrentHashMap<>();
     private final Set<Signal> all = ConcurrentHashMap.newKeySet();
+    private final Feeds feeds;
+    private final Vertx vertx;
     private volatile boolean draining;
 
-    public LiveHub(MeterRegistry metrics) {
+    public LiveHub(Feeds feeds, Vertx vertx, MeterRegistry metrics) {
+        this.feeds = feeds;
+        this.vertx = vertx;
         metrics.gauge("journal.live.subscribers", all, Set::size);
+        metrics.gauge("journal.live.feeds", this, LiveHub::streamFeeds);
     }
 
-    /** Watches a stream (when {@code streamId} is not null) and a session (when {@code sessionId} is not null). */
-    public Watch watch(String streamId, String sessionId) {
-        Watch watch = new Watch(streamId, sessionId);
-        add(byStream, streamId, watch.signal);
-        add(bySession, sessionId, watch.signal);
+    /**
+     * Holds a session of the tenant (already checked to be the caller's). {@code settlesOnly}: the watch
+     * is woken only when a followed stream's settlement is decided again (long-polls), not at every event.
+     */
+    public Watch watch(String sessionId, String tenant, boolean settlesOnly) {
+        Context context = Vertx.currentContext() != null ? Vertx.currentContext() : vertx.getOrCreateContext();
+        SessionFeed session = sessions.compute(sessionId, (id, feed) -> {
+            SessionFeed held = feed != null ? feed : new SessionFeed(id, tenant, context, feeds);
+            held.holders++;
+            return held;
+        });
+        Watch watch = new Watch(session, settlesOnly);
         all.add(watch.signal);
+        if (draining) {
+            watch.signal.wake();
+        }
         return watch;
     }
 
-    /** Wakes the subscribers of the notice's stream and session. */
-    public void publish(JournalNotice notice) {
-        wake(byStream.get(notice.streamId()));
-        wake(bySession.get(notice.sessionId()));
+    private void release(SessionFeed session) {
+        sessions.computeIfPresent(session.sessionId, (id, feed) -> {
+            if (feed != session) {
+                return feed;
+            }
+            feed.holders--;
+            return feed.holders == 0 ? null : feed;
+        });
     }
 
-    /** Wakes every subscriber, so that all catch up from the journal (after the LISTEN connection returns). */
+    /**
+     * The stream's settlement at the first decision that is not {@code active}; after {@code wait}, or
+     * when the replica drains, the current one (null when it was not read yet). The feed decides once per
+     * change for every long-poll here, and wakes them only when it decided again.
+     */
+    public Uni<Settlement> awaitSettled(String sessionId, String streamId, String tenant, Duration wait) {
+        Watch watch = watch(sessionId, tenant, true);
+        StreamFeed feed = watch.follow(streamId);
+        long deadline = System.nanoTime() + wait.toNanos();
+        return awaitSettled(watch, feed, deadline).onTermination().invoke(watch::close);
+    }
+
+    private Uni<Settlement> awaitSettled(Watch watch, StreamFeed feed, long deadline) {
+        long seen = watch.signal().version();
+        StreamFeed.View view = feed.view();
+        long remaining = deadline - System.nanoTime();
+        if (view != null && view.decision().outcome() != Outcome.ACTIVE || remaining <= 0 || draining) {
+            return Uni.createFrom().item(view == null ? null : view.decision().settlement());
+        }
+        return watch.signal().awaitChange(seen, Duration.ofNanos(remaining))
+                .chain(woke -> awaitSettled(watch, feed, deadline));
+    }
+
+    /** A committed change: the session's feed reads it once for everyone here who follows it. */
+    public void publish(Change change) {
+        SessionFeed session = sessions.get(change.sessionId());
+        if (session != null) {
+            session.publish(change);
+        }
+    }
+
+    /** Every feed catches up from the journal (after the wake-up channel was lost). */
     public void wakeAll() {
-        all.forEach(Signal::wake);
+        sessions.values().forEach(SessionFeed::catchUp);
     }
 
     /**
@@ -101,31 +198,26 @@ public class LiveHub {
     void drain(@Observes ShutdownDelayInitiatedEvent shutdown) {
         draining = true;
         LOG.infof("shutting down: draining %d live subscriber(s)", all.size());
-        wakeAll();
+        long now = System.nanoTime();
+        all.forEach(signal -> signal.wake(now));
+    }
+
+    /** True when the watch's session feed is the one the hub routes changes to. */
+    boolean routesTo(Watch watch) {
+        return sessions.get(watch.session.sessionId) == watch.session;
+    }
+
+    /** True when the hub keeps a feed for the session. */
+    boolean follows(String sessionId) {
+        return sessions.containsKey(sessionId);
     }
 
     public int subscribers() {
         return all.size();
     }
 
-    private static void wake(Set<Signal> signals) {
-        if (signals != null) {
-            signals.forEach(Signal::wake);
-        }
-    }
-
-    private static void add(ConcurrentHashMap<String, Set<Signal>> index, String key, Signal signal) {
-        if (key != null) {
-            index.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet()).add(signal);
-        }
-    }
-
-    private static void remove(ConcurrentHashMap<String, Set<Signal>> index, String key, Signal signal) {
-        if (key != null) {
-            index.computeIfPresent(key, (k, signals) -> {
-                signals.remove(signal);
-                return signals.isEmpty() ? null : signals;
-            });
-        }
+    /** How many stream feeds this replica keeps (one per followed stream, however many subscribers). */
+    public int streamFeeds() {
+        return sessions.values().stream().mapToInt(SessionFeed::streamFeeds).sum();
     }
 }

@@ -10,6 +10,7 @@ import dev.streamjournal.security.Callers;
 import dev.streamjournal.security.Roles;
 import dev.streamjournal.session.SessionQueries;
 import io.quarkus.websockets.next.CloseReason;
+import io.quarkus.websockets.next.OnClose;
 import io.quarkus.websockets.next.OnOpen;
 import io.quarkus.websockets.next.WebSocket;
 import io.quarkus.websockets.next.WebSocketConnection;
@@ -17,6 +18,9 @@ import io.smallrye.mutiny.Multi;
 import jakarta.annotation.security.RolesAllowed;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Flow;
 
 /**
  * {@code /v1/sessions/{sessionId}/live}: the session channel over WebSocket, with the frames of the SSE
@@ -35,6 +39,7 @@ public class SessionSocket {
     private final SessionQueries sessions;
     private final Callers callers;
     private final ObjectMapper json;
+    private final Map<String, Flow.Subscription> open = new ConcurrentHashMap<>();
 
     public SessionSocket(LiveChannels channels, SessionQueries sessions, Callers callers, ObjectMapper json) {
         this.channels = channels;
@@ -58,11 +63,32 @@ public class SessionSocket {
                 return channels.session(sessionId, lastEventId(connection.handshakeRequest().query()), caller)
                         .filter(frame -> !frame.isComment())
                         .map(this::message)
+                        .onSubscription().invoke(subscription -> hold(connection, subscription))
+                        .onTermination().invoke(() -> open.remove(connection.id()))
                         .onCompletion().call(() -> connection.close(DRAINING));
             } catch (ProblemException problem) {
                 return refuse(connection, problem);
             }
         });
+    }
+
+    /**
+     * The server does not cancel the stream returned from {@code @OnOpen} when the client goes away, so
+     * the subscription is kept per connection and cancelled on close, which releases the channel's watch.
+     */
+    @OnClose
+    void close(WebSocketConnection connection) {
+        Flow.Subscription subscription = open.remove(connection.id());
+        if (subscription != null) {
+            subscription.cancel();
+        }
+    }
+
+    private void hold(WebSocketConnection connection, Flow.Subscription subscription) {
+        open.put(connection.id(), subscription);
+        if (connection.isClosed()) {
+            close(connection);
+        }
     }
 
     private Multi<String> refuse(WebSocketConnection connection, ProblemException problem) {

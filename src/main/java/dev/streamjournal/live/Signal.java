@@ -28,7 +28,12 @@ public final class Signal {
     }
 
     public void wake() {
-        lastWakeNanos = System.nanoTime();
+        wake(System.nanoTime());
+    }
+
+    /** Wakes with the time the cause of the wake happened ({@link System#nanoTime()}). */
+    public void wake(long nanos) {
+        lastWakeNanos = nanos;
         version.incrementAndGet();
         CompletableFuture<Boolean> pending = waiter.getAndSet(null);
         if (pending != null) {

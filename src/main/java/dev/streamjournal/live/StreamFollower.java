@@ -1,31 +1,33 @@
 package dev.streamjournal.live;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamjournal.journal.EventClass;
 import dev.streamjournal.journal.JournalEvent;
-import dev.streamjournal.security.Caller;
 import dev.streamjournal.settlement.Outcome;
-import dev.streamjournal.settlement.Settlement;
-import dev.streamjournal.settlement.SettlementService;
 import io.smallrye.mutiny.Uni;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
- * Turns one stream's journal into frames for one client: its cursor (the last seq sent), the
- * {@code settlement} frame right after the terminal event (or after {@code stream_end} for a client
- * that resumed past the terminal event), a {@code stale} settlement when a newer stream took the
- * session, and the end after {@code stream_end} or a stale settlement.
+ * One client's place in one stream: its cursor (the last seq sent) and the settlement it was sent.
+ * From a {@link StreamFeed.View} it takes the events after its cursor, never past the view's head, and
+ * puts the settlement where it belongs: right after the terminal event; at once when the client resumed
+ * at or past it; when the stream turns stale or vanishes (which ends it); and when it resumed past the
+ * end of a closed stream. It ends after {@code stream_end}. Only a client further behind than the
+ * feed's buffer reads the journal, its own pages of at most {@code journal.live.catch-up-page-size}.
  */
 final class StreamFollower {
 
+    /** Reads {@code limit} events after a seq from the journal, for a follower behind the feed's buffer. */
+    interface CatchUp {
+        Uni<List<JournalEvent>> after(String streamId, int afterSeq, int limit);
+    }
+
     private final String streamId;
     private final boolean qualifiedIds;
-    private final Caller caller;
-    private final SettlementService settlements;
-    private final ObjectMapper json;
+    private final CatchUp catchUp;
+    private final int catchUpPageSize;
+    private final Function<JournalEvent, StreamFeed.Entry> framing;
 
     private int cursor;
     private Outcome settledAs;
@@ -34,14 +36,14 @@ final class StreamFollower {
     /**
      * @param qualifiedIds true for {@code <streamId>:<seq>} frame ids (session channels), false for {@code <seq>}
      */
-    StreamFollower(String streamId, int cursor, boolean qualifiedIds, Caller caller, SettlementService settlements,
-            ObjectMapper json) {
+    StreamFollower(String streamId, int cursor, boolean qualifiedIds, CatchUp catchUp, int catchUpPageSize,
+            Function<JournalEvent, StreamFeed.Entry> framing) {
         this.streamId = streamId;
         this.cursor = cursor;
         this.qualifiedIds = qualifiedIds;
-        this.caller = caller;
-        this.settlements = settlements;
-        this.json = json;
+        this.catchUp = catchUp;
+        this.catchUpPageSize = catchUpPageSize;
+        this.framing = framing;
     }
 
     String streamId() {
@@ -52,87 +54,70 @@ final class StreamFollower {
         return cursor;
     }
 
-    /** True after {@code stream_end} or a stale settlement: nothing more of this stream will be sent. */
+    /** True after {@code stream_end} or a stale or missing settlement: nothing more of this stream will be sent. */
     boolean done() {
         return done;
     }
 
-    String id(int seq) {
-        return qualifiedIds ? streamId + ":" + seq : String.valueOf(seq);
+    /** The next frames from the view; empty when there is nothing to send until the feed changes. */
+    Uni<List<Frame>> next(StreamFeed.View view) {
+        if (done) {
+            return Uni.createFrom().item(List.of());
+        }
+        if (cursor >= view.head() || cursor + 1 >= view.firstBuffered()) {
+            int from = Math.max(0, cursor + 1 - view.firstBuffered());
+            List<StreamFeed.Entry> buffered = from >= view.buffer().size() ? List.of()
+                    : view.buffer().subList(from, view.buffer().size());
+            return Uni.createFrom().item(frames(buffered, view));
+        }
+        int upTo = view.firstBuffered() - 1;
+        return catchUp.after(streamId, cursor, Math.min(catchUpPageSize, upTo - cursor))
+                .map(events -> {
+                    List<StreamFeed.Entry> entries = new ArrayList<>(events.size());
+                    for (JournalEvent event : events) {
+                        if (event.seq() <= upTo) {
+                            entries.add(framing.apply(event));
+                        }
+                    }
+                    return frames(entries, view);
+                });
     }
 
-    /** Frames for events read after the cursor (in seq order); moves the cursor past them. */
-    Uni<List<Frame>> follow(List<JournalEvent> events) {
-        int settleAfter = -1;
-        for (int i = 0; i < events.size() && settleAfter < 0; i++) {
-            EventClass eventClass = EventClass.of(events.get(i).type()).orElse(EventClass.CONTENT);
-            if (settledAs == null && (eventClass == EventClass.TERMINAL || eventClass == EventClass.CLOSE)) {
-                settleAfter = i;
+    /** Frames for {@code events} (the next ones after the cursor, in seq order, none past the head). */
+    List<Frame> frames(List<StreamFeed.Entry> events, StreamFeed.View view) {
+        StreamFeed.Decision decision = view.decision();
+        Integer terminalSeq = decision.terminalSeq();
+        List<Frame> frames = new ArrayList<>(events.size() + 1);
+        if (terminalSeq != null && cursor >= terminalSeq) {
+            settle(frames, decision);
+        }
+        for (StreamFeed.Entry event : events) {
+            if (done) {
+                break;
+            }
+            frames.add(qualifiedIds ? event.qualified() : event.plain());
+            cursor = event.seq();
+            if (terminalSeq != null && event.seq() == terminalSeq) {
+                settle(frames, decision);
+            }
+            done |= EventClass.STREAM_END.equals(event.type());
+        }
+        if (!done && cursor >= view.head()) {
+            if (decision.ends()) {
+                settle(frames, decision);
+            } else if (decision.settlement().closed() && cursor >= decision.settlement().lastSeq()) {
+                settle(frames, decision);
+                done = true;
             }
         }
-        Uni<List<Frame>> settlement = settleAfter < 0
-                ? Uni.createFrom().item(List.of())
-                : settlements.settle(streamId, caller).map(this::settlementFrames);
-        int splitAt = settleAfter;
-        Uni<List<Frame>> framed = settlement.map(settlementFrames -> {
-            List<Frame> frames = new ArrayList<>(events.size() + 1);
-            for (int i = 0; i < events.size() && !done; i++) {
-                JournalEvent event = events.get(i);
-                frames.add(Frame.event(event.type(), id(event.seq()), write(event)));
-                cursor = event.seq();
-                done = EventClass.STREAM_END.equals(event.type());
-                if (i == splitAt) {
-                    frames.addAll(settlementFrames);
-                    done |= settledAs == Outcome.STALE || settledAs == Outcome.MISSING;
-                }
-            }
-            return frames;
-        });
-        // a newer stream may have taken the session between the terminal event and stream_end
-        return framed.chain(frames -> done && settledAs != Outcome.STALE && settledAs != Outcome.MISSING
-                ? checkStale().map(stale -> concat(frames, stale))
-                : Uni.createFrom().item(frames));
+        return frames;
     }
 
-    private static List<Frame> concat(List<Frame> first, List<Frame> second) {
-        if (second.isEmpty()) {
-            return first;
+    private void settle(List<Frame> frames, StreamFeed.Decision decision) {
+        if (decision.outcome() != settledAs) {
+            frames.add(decision.frame());
+            settledAs = decision.outcome();
         }
-        List<Frame> all = new ArrayList<>(first);
-        all.addAll(second);
-        return all;
-    }
-
-    /**
-     * For a follower with nothing new to send: a settlement frame when the stream turned stale (or
-     * vanished), or when it is closed and this client resumed past its end; these end the follower.
-     * Empty while the stream may still send events.
-     */
-    Uni<List<Frame>> checkStale() {
-        return settlements.settle(streamId, caller).map(settlement -> {
-            boolean stale = settlement.outcome() == Outcome.STALE || settlement.outcome() == Outcome.MISSING;
-            boolean over = settlement.closed() && cursor >= settlement.lastSeq();
-            if (!stale && !over) {
-                return List.of();
-            }
-            done = true;
-            return settlementFrames(settlement);
-        });
-    }
-
-    private List<Frame> settlementFrames(Settlement settlement) {
-        if (settlement.outcome() == settledAs) {
-            return List.of();
-        }
-        settledAs = settlement.outcome();
-        return List.of(Frame.event("settlement", null, write(settlement)));
-    }
-
-    String write(Object value) {
-        try {
-            return json.writeValueAsString(value);
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
-        }
+        done |= decision.ends();
     }
 }

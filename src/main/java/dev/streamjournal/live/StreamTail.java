@@ -1,6 +1,5 @@
 package dev.streamjournal.live;
 
-import dev.streamjournal.journal.JournalReader;
 import io.micrometer.core.instrument.Timer;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -8,24 +7,24 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The live tail of one stream for one client: replay from the journal after the client's cursor, then
- * the same reads each time the hub wakes it. Replay and live are one loop over one cursor, so the
- * hand-over has no gap and no duplicate. Reads happen only on demand of the connection, so a slow
- * client holds at most one page in memory and catches up from the journal.
+ * The live tail of one stream for one client: replay after the client's cursor, then what the stream's
+ * feed reads at each change. Replay and live are one loop over one cursor, so the hand-over has no gap
+ * and no duplicate. Frames are produced only on demand of the connection; a slow client falls behind
+ * the feed's buffer and then reads its own pages from the journal.
  */
 final class StreamTail {
 
     private final StreamFollower follower;
+    private final StreamFeed feed;
     private final LiveHub.Watch watch;
-    private final JournalReader reader;
     private final LiveConfig config;
     private final Timer pushDelay;
     private boolean started;
 
-    StreamTail(StreamFollower follower, LiveHub.Watch watch, JournalReader reader, LiveConfig config, Timer pushDelay) {
+    StreamTail(StreamFollower follower, StreamFeed feed, LiveHub.Watch watch, LiveConfig config, Timer pushDelay) {
         this.follower = follower;
+        this.feed = feed;
         this.watch = watch;
-        this.reader = reader;
         this.config = config;
         this.pushDelay = pushDelay;
     }
@@ -55,21 +54,19 @@ final class StreamTail {
 
     private Uni<List<Frame>> read(boolean woken) {
         long seen = watch.signal().version();
-        return reader.after(follower.streamId(), follower.cursor(), config.pageSize())
-                .chain(events -> {
-                    if (events.isEmpty()) {
-                        return follower.checkStale();
-                    }
-                    if (woken) {
-                        pushDelay.record(System.nanoTime() - watch.signal().lastWakeNanos(), TimeUnit.NANOSECONDS);
-                    }
-                    return follower.follow(events);
-                })
-                .chain(frames -> frames.isEmpty() && !follower.done()
-                        ? watch.signal().awaitChange(seen, config.keepAlive())
-                                .chain(woke -> woke && watch.draining() ? next()
-                                        : woke ? read(true)
-                                        : Uni.createFrom().item(List.of(Frame.comment("keep-alive"))))
-                        : Uni.createFrom().item(frames));
+        StreamFeed.View view = feed.view();
+        Uni<List<Frame>> frames = view == null ? Uni.createFrom().item(List.of()) : follower.next(view);
+        return frames.chain(next -> {
+            if (!next.isEmpty() || follower.done()) {
+                if (woken) {
+                    pushDelay.record(System.nanoTime() - watch.signal().lastWakeNanos(), TimeUnit.NANOSECONDS);
+                }
+                return Uni.createFrom().item(next);
+            }
+            return watch.signal().awaitChange(seen, config.keepAlive())
+                    .chain(woke -> woke && watch.draining() ? next()
+                            : woke ? read(true)
+                            : Uni.createFrom().item(List.of(Frame.comment("keep-alive"))));
+        });
     }
 }

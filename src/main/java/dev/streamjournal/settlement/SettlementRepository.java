@@ -12,7 +12,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 public class SettlementRepository {
 
     static final String FACTS = """
-            select s.stream_id, s.session_id, s.last_seq, s.terminal_state, s.closed, se.active_stream_id, se.revision,
+            select s.stream_id, s.session_id, s.last_seq, s.terminal_state, s.terminal_seq, s.closed, se.active_stream_id, se.revision,
                    (select e.data::text
                       from journal_events e
                      where e.stream_id = s.stream_id and e.seq = s.terminal_seq) as terminal_data,
@@ -38,7 +38,8 @@ public class SettlementRepository {
 
     private static SettlementFacts facts(Row row) {
         return new SettlementFacts(row.getString("stream_id"), row.getString("session_id"), row.getInteger("last_seq"),
-                TerminalState.fromWord(row.getString("terminal_state")), row.getBoolean("closed"),
+                TerminalState.fromWord(row.getString("terminal_state")), row.getInteger("terminal_seq"),
+                row.getBoolean("closed"),
                 row.getString("active_stream_id"),
                 row.getLong("revision"), row.getString("terminal_data"), row.getString("messages"));
     }

@@ -11,8 +11,8 @@ import java.time.Instant;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Answers settlements from the journal. A long-poll parks on the live hub (woken by the commit
- * notification of the stream or of its session) and re-decides at each wake; it never polls the database.
+ * Answers settlements from the journal. A long-poll parks on the live hub, whose feed of the stream
+ * decides once per change that can alter the outcome; it never polls the database.
  */
 @Startup
 @ApplicationScoped
@@ -38,32 +38,19 @@ public class SettlementService {
                         "outcome", settlement.outcome().word()).increment());
     }
 
-    /** The settlement at the first change while it is {@code active}, or {@code active} after {@code wait}. */
+    /**
+     * The settlement at the first change while it is {@code active}, or {@code active} after {@code wait}.
+     * The wait parks on the stream's live feed, which decides once per change for every waiting client.
+     */
     public Uni<Settlement> await(String streamId, Caller caller, Duration wait) {
-        long deadline = System.nanoTime() + wait.toNanos();
         return settle(streamId, caller).chain(first -> {
             if (first.outcome() != Outcome.ACTIVE || wait.isZero()) {
                 return Uni.createFrom().item(first);
             }
-            LiveHub.Watch watch = hub.watch(streamId, first.sessionId());
             parked.incrementAndGet();
-            return parkedLoop(streamId, caller, watch, deadline)
-                    .onTermination().invoke(() -> {
-                        parked.decrementAndGet();
-                        watch.close();
-                    });
-        });
-    }
-
-    private Uni<Settlement> parkedLoop(String streamId, Caller caller, LiveHub.Watch watch, long deadline) {
-        long seen = watch.signal().version();
-        return settle(streamId, caller).chain(settlement -> {
-            long remaining = deadline - System.nanoTime();
-            if (settlement.outcome() != Outcome.ACTIVE || remaining <= 0 || watch.draining()) {
-                return Uni.createFrom().item(settlement);
-            }
-            return watch.signal().awaitChange(seen, Duration.ofNanos(remaining))
-                    .chain(woke -> parkedLoop(streamId, caller, watch, deadline));
+            return hub.awaitSettled(first.sessionId(), streamId, caller.tenant(), wait)
+                    .onTermination().invoke(parked::decrementAndGet)
+                    .chain(settled -> settled != null ? Uni.createFrom().item(settled) : settle(streamId, caller));
         });
     }
 }

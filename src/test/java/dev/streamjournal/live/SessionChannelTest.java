@@ -17,6 +17,7 @@ import dev.streamjournal.support.SocketMessages;
 import dev.streamjournal.support.SseClient;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
@@ -36,6 +37,9 @@ class SessionChannelTest {
 
     @TestHTTPResource("/")
     URI base;
+
+    @Inject
+    LiveHub hub;
 
     private static JsonNode json(String text) {
         try {
@@ -112,6 +116,54 @@ class SessionChannelTest {
                     .first().isEqualTo("stale");
             assertThat(client.events("stream_started")).extracting(SseClient.Frame::id).containsExactly(second + ":0");
         }
+    }
+
+    @Test
+    void resumeAtOrPastTheTerminalEvent_getsTheSettlementAtOnce_overSseAndWebSocket() throws Exception {
+        String session = id("s");
+        String stream = id("st");
+        createStream(session, stream);
+        append(stream, List.of(token("a"), event("done", Map.of()))).statusCode(200);
+        for (int cut = 0; cut <= 2; cut++) {
+            String cursor = stream + ":" + cut;
+            try (SseClient client = SseClient.open(channel(session), cursor)) {
+                SseClient.Frame settlement = client.await(f -> "settlement".equals(f.event()), TIMEOUT);
+                assertThat(json(settlement.data()).path("outcome").asText()).as("SSE %s", cursor).isEqualTo("restored");
+                assertThat(client.journalFrames()).extracting(SseClient.Frame::id).as("SSE %s", cursor)
+                        .isEqualTo(java.util.stream.IntStream.rangeClosed(cut + 1, 2).mapToObj(seq -> stream + ":" + seq).toList());
+            }
+            List<JsonNode> messages = new CopyOnWriteArrayList<>();
+            WebSocket socket = HttpClient.newHttpClient().newWebSocketBuilder()
+                    .buildAsync(URI.create("ws://" + base.getHost() + ":" + base.getPort() + "/v1/sessions/" + session
+                            + "/live?lastEventId=" + cursor), new SocketMessages(messages, new CompletableFuture<>()))
+                    .get();
+            try {
+                await().atMost(TIMEOUT).until(() -> messages.stream().anyMatch(m -> m.path("event").asText().equals("settlement")));
+                assertThat(messages).filteredOn(m -> m.path("event").asText().equals("settlement"))
+                        .extracting(m -> m.path("data").path("outcome").asText()).as("WebSocket %s", cursor)
+                        .containsExactly("restored");
+            } finally {
+                socket.sendClose(WebSocket.NORMAL_CLOSURE, "done");
+            }
+        }
+    }
+
+    @Test
+    void aWebSocketClientThatGoesAway_leavesTheHub() throws Exception {
+        String session = id("s");
+        createStream(session, id("st"));
+        int before = hub.subscribers();
+        List<JsonNode> messages = new CopyOnWriteArrayList<>();
+        WebSocket socket = HttpClient.newHttpClient().newWebSocketBuilder()
+                .buildAsync(URI.create("ws://" + base.getHost() + ":" + base.getPort() + "/v1/sessions/" + session + "/live"),
+                        new SocketMessages(messages, new CompletableFuture<>()))
+                .get();
+        await().atMost(TIMEOUT).until(() -> messages.stream().anyMatch(m -> m.path("event").asText().equals("stream_started")));
+        await().atMost(TIMEOUT).until(() -> hub.subscribers() == before + 1);
+
+        socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(30, java.util.concurrent.TimeUnit.SECONDS);
+
+        await().atMost(TIMEOUT).until(() -> hub.subscribers() == before);
     }
 
     @Test

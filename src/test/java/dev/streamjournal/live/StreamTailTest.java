@@ -12,6 +12,7 @@ import static org.hamcrest.Matchers.equalTo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.streamjournal.support.Api;
 import dev.streamjournal.support.Db;
 import dev.streamjournal.support.SseClient;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -43,6 +44,9 @@ class StreamTailTest {
 
     @Inject
     JournalListener listener;
+
+    @Inject
+    ChangeSweep sweep;
 
     private URI tail(String stream, String query) {
         return base.resolve("/v1/streams/" + stream + "/events" + (query == null ? "" : "?" + query));
@@ -118,6 +122,74 @@ class StreamTailTest {
                 assertThat(byHeader.events("settlement")).as("settlement after cut %d", cut).hasSize(1);
             }
         }
+    }
+
+    @Test
+    void resumeBetweenTheTerminalEventAndStreamEnd_getsTheSettlementAtOnce_atEveryCutPoint() {
+        String stream = id("st");
+        createStream(id("s"), stream);
+        append(stream, List.of(token("a"), event("done", Map.of()))).statusCode(200);
+        List<SseClient> clients = new ArrayList<>();
+        try {
+            for (int cut = 0; cut <= 2; cut++) {
+                SseClient client = SseClient.open(tail(stream, null), cut == 0 ? null : String.valueOf(cut));
+                clients.add(client);
+                SseClient.Frame settlement = client.await(f -> "settlement".equals(f.event()), TIMEOUT);
+                assertThat(json(settlement.data()).path("outcome").asText()).as("cut %d", cut).isEqualTo("restored");
+                assertThat(seqs(client)).as("cut %d", cut).isEqualTo(range(cut + 1, 2));
+                assertThat(client.hasEnded()).isFalse();
+            }
+            append(stream, List.of(event("title", Map.of("title", "t")), event("stream_end", Map.of()))).statusCode(200);
+            for (int cut = 0; cut <= 2; cut++) {
+                SseClient client = clients.get(cut);
+                client.awaitEnd(TIMEOUT);
+                assertThat(seqs(client)).as("cut %d", cut).isEqualTo(range(cut + 1, 4));
+                assertThat(client.events("settlement")).as("cut %d", cut).hasSize(1);
+            }
+        } finally {
+            clients.forEach(SseClient::close);
+        }
+    }
+
+    @Test
+    void resumeAfterStreamEnd_getsTheSettlementAndTheEnd() {
+        String stream = finishedStream(4);
+        for (String lastEventId : List.of("4", "9")) {
+            try (SseClient client = SseClient.open(tail(stream, null), lastEventId)) {
+                client.awaitEnd(TIMEOUT);
+                assertThat(seqs(client)).isEmpty();
+                assertThat(client.events("settlement")).hasSize(1);
+                assertThat(json(client.events("settlement").get(0).data()).path("outcome").asText()).isEqualTo("restored");
+            }
+        }
+    }
+
+    @Test
+    void aSupersededStream_settlesStaleForEveryClient_atEveryCutPoint() {
+        String session = id("s");
+        String old = id("old");
+        String next = id("next");
+        createStream(session, old);
+        append(old, List.of(token("a"), token("b"))).statusCode(200);
+        SseClient live = SseClient.open(tail(old, null), null);
+        try {
+            live.await(f -> "2".equals(f.id()), TIMEOUT);
+            Api.create(session, Map.of("streamId", next, "onActive", "interrupt")).statusCode(201);
+            live.awaitEnd(TIMEOUT);
+            assertThat(json(live.events("settlement").get(0).data()).path("currentStreamId").asText()).isEqualTo(next);
+        } finally {
+            live.close();
+        }
+        for (int cut = 0; cut <= 2; cut++) {
+            try (SseClient client = SseClient.open(tail(old, null), cut == 0 ? null : String.valueOf(cut))) {
+                client.awaitEnd(TIMEOUT);
+                assertThat(seqs(client)).as("cut %d", cut).isEqualTo(range(cut + 1, 2));
+                assertThat(client.events("settlement")).extracting(f -> json(f.data()).path("outcome").asText())
+                        .as("cut %d", cut).containsExactly("stale");
+            }
+        }
+        append(next, List.of(token("new turn"))).statusCode(200);
+        assertThat(db.scalarLong("select last_seq from streams where stream_id = $1", next)).isEqualTo(1);
     }
 
     @Test
@@ -230,20 +302,43 @@ class StreamTailTest {
         try (SseClient client = SseClient.open(tail(stream, null), null)) {
             client.await(f -> f.retry() != null, TIMEOUT);
 
-            // what a second replica does: the append SQL and its NOTIFY on a connection of its own
-            db.pool().withTransaction(connection -> connection.preparedQuery("""
-                            insert into journal_events (stream_id, seq, session_id, tenant, type, data, principal)
-                            values ($1, 1, $2, 'default', 'token', '{"text":"from elsewhere"}', 'replica-b')""")
-                    .execute(io.vertx.mutiny.sqlclient.Tuple.of(stream, session))
-                    .chain(() -> connection.preparedQuery("update streams set last_seq = 1 where stream_id = $1")
-                            .execute(io.vertx.mutiny.sqlclient.Tuple.of(stream)))
-                    .chain(() -> connection.preparedQuery("select pg_notify('journal', $1)")
-                            .execute(io.vertx.mutiny.sqlclient.Tuple.of("{\"sessionId\":\"" + session
-                                    + "\",\"streamId\":\"" + stream + "\",\"firstSeq\":1,\"lastSeq\":1}"))))
-                    .await().atMost(TIMEOUT);
+            // what a second replica does: the append SQL on a connection of its own, then its doorbell
+            commitElsewhere(session, stream, 1, "from elsewhere");
+            db.scalarLong("select count(pg_notify('journal', $1))", "{\"replica\":\"replica-b\",\"changes\":[[\""
+                    + session + "\",\"" + stream + "\",1,0]]}");
 
             SseClient.Frame frame = client.await(f -> "1".equals(f.id()), TIMEOUT);
             assertThat(json(frame.data()).path("data").path("text").asText()).isEqualTo("from elsewhere");
+        }
+    }
+
+    /** The SQL of an append by another replica, committed without any doorbell. */
+    private void commitElsewhere(String session, String stream, int seq, String text) {
+        db.pool().withTransaction(connection -> connection.preparedQuery("""
+                        insert into journal_events (stream_id, seq, session_id, tenant, type, data, principal)
+                        values ($1, $2, $3, 'default', 'token', jsonb_build_object('text', $4::text), 'replica-b')""")
+                .execute(io.vertx.mutiny.sqlclient.Tuple.of(stream, seq, session, text))
+                .chain(() -> connection.preparedQuery("update streams set last_seq = $2 where stream_id = $1")
+                        .execute(io.vertx.mutiny.sqlclient.Tuple.of(stream, seq))))
+                .await().atMost(TIMEOUT);
+    }
+
+    @Test
+    void aChangeWhoseDoorbellNeverRang_reachesSubscribersThroughTheSweep() {
+        String session = id("s");
+        String stream = id("st");
+        createStream(session, stream);
+        try (SseClient client = SseClient.open(tail(stream, null), null)) {
+            client.await(f -> f.retry() != null, TIMEOUT);
+
+            sweep.sweep().await().atMost(TIMEOUT);
+            // a replica that died between its commit and its doorbell
+            commitElsewhere(session, stream, 1, "no doorbell");
+
+            await().atMost(TIMEOUT).until(() -> sweep.sweep().await().atMost(TIMEOUT) > 0
+                    || client.frames().stream().anyMatch(f -> "1".equals(f.id())));
+            SseClient.Frame frame = client.await(f -> "1".equals(f.id()), TIMEOUT);
+            assertThat(json(frame.data()).path("data").path("text").asText()).isEqualTo("no doorbell");
         }
     }
 
@@ -259,7 +354,7 @@ class StreamTailTest {
 
             long killed = db.scalarLong("""
                     select count(pg_terminate_backend(pid)) from pg_stat_activity
-                     where query ilike 'LISTEN%' and pid <> pg_backend_pid()""");
+                     where application_name = $1""", JournalListener.APPLICATION_NAME);
             assertThat(killed).isPositive();
             append(stream, List.of(token("while away 1"), token("while away 2"))).statusCode(200);
 

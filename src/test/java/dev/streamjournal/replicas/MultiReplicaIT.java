@@ -196,6 +196,7 @@ class MultiReplicaIT {
                 assertThat(tail.seqs).as("seqs seen by the client of " + stream).isEqualTo(expected);
                 assertThat(tail.connections.get()).as("connections of the client of " + stream).isGreaterThanOrEqualTo(2);
                 assertThat(tail.drainHints.get()).as("reconnect hints to the client of " + stream).isEqualTo(1);
+                assertThat(tail.lastOutcome).as("settlement on the connection that saw stream_end").isEqualTo("restored");
                 JsonNode events = json(get(b, "/v1/streams/" + stream + "/events?limit=1000", READER)).path("events");
                 List<Integer> stored = new ArrayList<>();
                 events.forEach(event -> stored.add(event.path("seq").asInt()));
@@ -244,6 +245,7 @@ class MultiReplicaIT {
         final List<Integer> seqs = new ArrayList<>();
         final AtomicInteger connections = new AtomicInteger();
         final AtomicInteger drainHints = new AtomicInteger();
+        volatile String lastOutcome;
         volatile SseClient current;
 
         ResumingTail(String stream) {
@@ -264,6 +266,7 @@ class MultiReplicaIT {
                         seqs.add(Integer.parseInt(frame.id()));
                         lastEventId = frame.id();
                     }
+                    client.events("settlement").forEach(f -> lastOutcome = outcome(f.data()));
                     if (client.events("stream_end").size() == 1) {
                         return;
                     }
@@ -315,6 +318,14 @@ class MultiReplicaIT {
     private static JsonNode json(HttpResponse<String> response) {
         try {
             return JSON.readTree(response.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String outcome(String settlement) {
+        try {
+            return JSON.readTree(settlement).path("outcome").asText();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -14,7 +14,7 @@ class SettlementDecisionTest {
     private static final String MESSAGES = "[{\"role\":\"user\"},{\"role\":\"assistant\"}]";
 
     private static SettlementFacts facts(TerminalState state, String current) {
-        return new SettlementFacts("s1", "sess", 7, state, state != null, current, 12, state == null ? null : "{\"why\":1}", MESSAGES);
+        return new SettlementFacts("s1", "sess", 7, state, state == null ? null : 7, state != null, current, 12, state == null ? null : "{\"why\":1}", MESSAGES);
     }
 
     @Test

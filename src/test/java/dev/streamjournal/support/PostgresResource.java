@@ -18,7 +18,16 @@ import java.util.stream.Stream;
 @QuarkusTestResource(PostgresResource.class)
 public class PostgresResource implements QuarkusTestResourceLifecycleManager {
 
+    /** The system property that holds the reactive URL of the embedded server, for helpers that need it. */
+    public static final String URL_PROPERTY = "stream-journal.test.reactive-url";
+
     private EmbeddedPostgres postgres;
+
+    /** The reactive URL of the test database (configured or embedded), once it runs. */
+    public static String reactiveUrl() {
+        String configured = System.getenv("QUARKUS_DATASOURCE_REACTIVE_URL");
+        return configured != null ? configured : System.getProperty(URL_PROPERTY);
+    }
     private Path dataDir;
 
     @Override
@@ -34,6 +43,7 @@ public class PostgresResource implements QuarkusTestResourceLifecycleManager {
             throw new IllegalStateException(e);
         }
         postgres = EmbeddedPostgres.start(dataDir.resolve("data"), false);
+        System.setProperty(URL_PROPERTY, postgres.reactiveUrl());
         return Map.of(
                 "quarkus.datasource.reactive.url", postgres.reactiveUrl(),
                 "quarkus.datasource.jdbc.url", postgres.jdbcUrl(),

@@ -1,0 +1,123 @@
+package dev.streamjournal.live;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.jboss.logging.Logger;
+
+/**
+ * Announces committed changes, after their commit, never inside the writing transaction (a NOTIFY
+ * there would hold PostgreSQL's global notify lock through every append's commit and serialize them
+ * all). The subscribers of this replica are woken at once, in process. The other replicas hear of it
+ * through one coalesced NOTIFY on channel {@code journal}: while one is on its way, further changes
+ * collect (the last one per stream wins) and leave together in the next, so a replica has at most one
+ * NOTIFY transaction in flight however fast it appends. A replica that dies between a commit and its
+ * doorbell delays the others only until their {@link ChangeSweep} reads the change from the journal.
+ */
+@ApplicationScoped
+public class Doorbell {
+
+    private static final Logger LOG = Logger.getLogger(Doorbell.class);
+    public static final String CHANNEL = "journal";
+    /** PostgreSQL refuses NOTIFY payloads of 8000 bytes or more. */
+    static final int MAX_PAYLOAD_BYTES = 7900;
+
+    static final String NOTIFY = """
+            select pg_notify('journal', payload) from unnest($1::text[]) as payload
+            """;
+
+    private final Pool pool;
+    private final LiveHub hub;
+    private final ObjectMapper json;
+    private final Vertx vertx;
+    private final String replica = UUID.randomUUID().toString();
+    private final Map<String, Change> pending = new LinkedHashMap<>();
+    private boolean sending;
+
+    public Doorbell(Pool pool, LiveHub hub, ObjectMapper json, Vertx vertx) {
+        this.pool = pool;
+        this.hub = hub;
+        this.json = json;
+        this.vertx = vertx;
+    }
+
+    /** This replica's id in its notifications, so that it can ignore its own. */
+    public String replica() {
+        return replica;
+    }
+
+    /** Call after the commit of a change. */
+    public void ring(Change change) {
+        hub.publish(change);
+        synchronized (this) {
+            pending.merge(change.streamId(), change, Doorbell::merge);
+            if (sending) {
+                return;
+            }
+            sending = true;
+        }
+        send();
+    }
+
+    private void send() {
+        List<Change> changes;
+        synchronized (this) {
+            if (pending.isEmpty()) {
+                sending = false;
+                return;
+            }
+            changes = new ArrayList<>(pending.values());
+            pending.clear();
+        }
+        pool.preparedQuery(NOTIFY).execute(Tuple.of(payloads(changes).toArray(String[]::new)))
+                .subscribe().with(
+                        rows -> send(),
+                        failure -> {
+                            LOG.warnf("doorbell NOTIFY failed (%s); other replicas catch up by their sweep", failure.getMessage());
+                            synchronized (this) {
+                                changes.forEach(change -> pending.merge(change.streamId(), change, (newer, older) -> merge(older, newer)));
+                            }
+                            vertx.setTimer(1000, id -> send());
+                        });
+    }
+
+    /** The changes as NOTIFY payloads {@code {"replica", "changes": [[sessionId, streamId, lastSeq, settles], ...]}}. */
+    List<String> payloads(List<Change> changes) {
+        List<String> payloads = new ArrayList<>();
+        ObjectNode payload = null;
+        int bytes = 0;
+        for (Change change : changes) {
+            int size = 24 + change.sessionId().length() + change.streamId().length();
+            if (payload == null || bytes + size > MAX_PAYLOAD_BYTES) {
+                if (payload != null) {
+                    payloads.add(payload.toString());
+                }
+                payload = json.createObjectNode().put("replica", replica);
+                payload.putArray("changes");
+                bytes = payload.toString().getBytes(StandardCharsets.UTF_8).length;
+            }
+            ((ArrayNode) payload.get("changes")).addArray()
+                    .add(change.sessionId()).add(change.streamId()).add(change.lastSeq()).add(change.settles() ? 1 : 0);
+            bytes += size;
+        }
+        if (payload != null) {
+            payloads.add(payload.toString());
+        }
+        return payloads;
+    }
+
+    private static Change merge(Change older, Change newer) {
+        return new Change(newer.sessionId(), newer.streamId(), Math.max(older.lastSeq(), newer.lastSeq()),
+                older.settles() || newer.settles());
+    }
+}
