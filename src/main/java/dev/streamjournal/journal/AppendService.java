@@ -16,7 +16,9 @@ import java.util.Map;
 /**
  * Appends a batch in one transaction: lock the stream, decide ({@link AppendPlan}), write the events,
  * move the stream row, and for a terminal batch write the transcript and the lifecycle log. The caller
- * hears of it only after commit.
+ * hears of it only after commit. The common batch, content that simply continues the stream, is one
+ * statement ({@link JournalRepository#APPEND_CONTINUING}); anything else (retried seqs, terminal or
+ * closing events, a refused batch) takes the general transaction.
  *
  * <p>Lock order is session before stream for every transaction that touches the transcript (terminal
  * batches, stream creation), so that appends and creates of one session never deadlock. The change is
@@ -61,9 +63,25 @@ public class AppendService {
     }
 
     public Uni<AppendResult> append(String streamId, AppendRequest request, Caller caller) {
-        boolean touchesTranscript = request.events().stream()
-                .map(event -> EventClass.of(event.type()).orElseThrow())
-                .anyMatch(c -> c == EventClass.TERMINAL || c == EventClass.CLOSE);
+        boolean touchesTranscript = request.events().stream().anyMatch(event -> EventClass.settles(event.type()));
+        if (touchesTranscript) {
+            return appendInTransaction(streamId, request, caller, true);
+        }
+        return journal.appendContinuing(pool, streamId, caller.tenant(), request.events(), caller.principal())
+                .chain(continued -> {
+                    if (continued == null || continued.lastSeq() == null) {
+                        return appendInTransaction(streamId, request, caller, false);
+                    }
+                    doorbell.ring(new Change(continued.sessionId(), streamId, continued.lastSeq(), false));
+                    return Uni.createFrom().item(new AppendResult(streamId, continued.lastSeq(),
+                            request.events().size(), 0, continued.terminalState() != null,
+                            continued.terminalState(), false));
+                });
+    }
+
+    /** The general path: lock, decide with {@link AppendPlan} (duplicates, conflicts, terminal), write. */
+    private Uni<AppendResult> appendInTransaction(String streamId, AppendRequest request, Caller caller,
+            boolean touchesTranscript) {
         return pool.withTransaction(connection -> lockInOrder(connection, streamId, caller, touchesTranscript)
                         .chain(stream -> journal.storedEvents(connection, streamId,
                                         AppendPlan.retriedSeqs(stream, request.events()))

@@ -39,11 +39,11 @@ public class HermesStatusResource {
             @JsonProperty("terminal_state") String terminalState) {
     }
 
-    private final StreamQueries queries;
+    private final StreamStatusRepository statuses;
     private final Callers callers;
 
-    public HermesStatusResource(StreamQueries queries, Callers callers) {
-        this.queries = queries;
+    public HermesStatusResource(StreamStatusRepository statuses, Callers callers) {
+        this.statuses = statuses;
         this.callers = callers;
     }
 
@@ -51,16 +51,15 @@ public class HermesStatusResource {
     @Operation(summary = "hermes-compatible stream status")
     public Uni<HermesStatus> status(@QueryParam("stream_id") String streamId) {
         Ids.require("stream_id", streamId);
-        return queries.find(streamId, callers.current().tenant())
-                .map(row -> row == null ? new HermesStatus(false, streamId, false, null) : of(row));
+        return statuses.find(streamId, callers.current().tenant())
+                .map(status -> status == null ? new HermesStatus(false, streamId, false, null) : of(status));
     }
 
-    private static HermesStatus of(StreamEntity row) {
-        StreamStatus status = StreamStatus.of(row);
+    private static HermesStatus of(StreamStatus status) {
         StreamStatus.Journal journal = status.journal();
         String terminalState = journal.terminalState() == null ? null : journal.terminalState().hermesWord();
-        return new HermesStatus(status.active(), row.streamId, journal.lastSeq() > 0,
-                new HermesJournal(row.sessionId, row.streamId, journal.lastSeq(), journal.lastEventId(),
+        return new HermesStatus(status.active(), status.streamId(), journal.lastSeq() > 0,
+                new HermesJournal(status.sessionId(), status.streamId(), journal.lastSeq(), journal.lastEventId(),
                         journal.lastEvent(), journal.terminal(), terminalState));
     }
 }

@@ -31,9 +31,8 @@ public class JournalReader {
 
     /** Up to {@code limit} events after {@code afterSeq}; {@code next} is set when more follow. */
     public Uni<EventPage> page(String streamId, int afterSeq, int limit, Caller caller) {
-        return journal.terminalStateOf(pool, streamId, caller.tenant())
+        return journal.tenantPage(pool, streamId, caller.tenant(), afterSeq, limit + 1)
                 .onItem().ifNull().failWith(() -> ProblemException.notFound("no stream " + streamId))
-                .chain(() -> journal.page(pool, streamId, afterSeq, limit + 1))
                 .map(events -> events.size() > limit
                         ? new EventPage(events.subList(0, limit), events.get(limit - 1).seq())
                         : new EventPage(events, null));

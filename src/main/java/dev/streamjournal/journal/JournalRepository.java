@@ -50,6 +50,46 @@ public class JournalRepository {
              order by e.n
             """;
 
+    /**
+     * The whole append of a batch without terminal or closing events, in one statement (so one round
+     * trip, no explicit transaction): lock the stream, check that the batch simply continues it (not
+     * closed; no content after a terminal event; every explicit seq is the next one), write the events
+     * and move the stream row. When a check fails nothing is written ({@code new_last_seq} is null) and
+     * the caller takes the general path, which decides duplicates and problems.
+     * $1 stream, $2 tenant, $3 explicit seqs (null where omitted), $4 types, $5 data, $6 principal,
+     * $7 true when the batch holds content events.
+     */
+    static final String APPEND_CONTINUING = """
+            with s as (
+                select stream_id, session_id, tenant, last_seq, terminal_state, closed
+                  from streams
+                 where stream_id = $1 and tenant = $2
+                   for update
+            ), ok as (
+                select s.* from s
+                 where not s.closed
+                   and (s.terminal_state is null or not $7)
+                   and not exists (select 1 from unnest($3::integer[]) with ordinality as w(seq, n)
+                                    where w.seq is not null and w.seq <> s.last_seq + w.n)
+            ), inserted as (
+                insert into journal_events (stream_id, seq, session_id, tenant, type, data, principal)
+                select ok.stream_id, ok.last_seq + e.n, ok.session_id, ok.tenant, e.type, e.data::jsonb, $6
+                  from ok, unnest($4::text[], $5::text[]) with ordinality as e(type, data, n)
+                 order by e.n
+            ), moved as (
+                update streams st
+                   set last_seq = ok.last_seq + cardinality($4::text[]),
+                       last_event = ($4::text[])[cardinality($4::text[])],
+                       last_event_at = now(),
+                       lease_expires_at = now() + make_interval(secs => st.lease_seconds)
+                  from ok
+                 where st.stream_id = ok.stream_id
+             returning st.last_seq
+            )
+            select s.session_id, s.terminal_state, (select last_seq from moved) as new_last_seq
+              from s
+            """;
+
     static final String UPDATE_AFTER_APPEND = """
             update streams
                set last_seq = $2,
@@ -81,16 +121,25 @@ public class JournalRepository {
             returning terminal_state
             """;
 
-    static final String STREAM_EXISTS = """
-            select terminal_state from streams where stream_id = $1 and tenant = $2
-            """;
-
     static final String PAGE = """
             select seq, position, type, data::text as data, at
               from journal_events
              where stream_id = $1 and seq > $2
              order by seq
              limit $3
+            """;
+
+    /** A page of the tenant's stream in one statement: no row when there is no such stream, one empty row at the end. */
+    static final String TENANT_PAGE = """
+            select e.seq, e.position, e.type, e.data::text as data, e.at
+              from streams s
+              left join lateral (
+                    select seq, position, type, data, at
+                      from journal_events
+                     where stream_id = s.stream_id and seq > $3
+                     order by seq
+                     limit $4) e on true
+             where s.stream_id = $1 and s.tenant = $2
             """;
 
     static final String STREAMS_OF_SESSION = """
@@ -149,6 +198,39 @@ public class JournalRepository {
                 .replaceWithVoid();
     }
 
+    /** What {@link #APPEND_CONTINUING} did: {@code lastSeq} is null when it wrote nothing. */
+    public record Continued(String sessionId, TerminalState terminalState, Integer lastSeq) {
+    }
+
+    /**
+     * Appends a batch of content and trailer events that continues the stream, in one statement; null
+     * when the tenant has no such stream.
+     */
+    public Uni<Continued> appendContinuing(SqlClient client, String streamId, String tenant, List<EventInput> batch,
+            String principal) {
+        Integer[] seqs = new Integer[batch.size()];
+        String[] types = new String[batch.size()];
+        String[] data = new String[batch.size()];
+        boolean content = false;
+        for (int i = 0; i < batch.size(); i++) {
+            EventInput event = batch.get(i);
+            seqs[i] = event.seq() == null ? null : Math.toIntExact(Math.min(event.seq(), Integer.MAX_VALUE));
+            types[i] = event.type();
+            data[i] = AppendPlan.dataOf(event).toString();
+            content |= EventClass.of(event.type()).orElseThrow() == EventClass.CONTENT;
+        }
+        Tuple args = Tuple.tuple().addString(streamId).addString(tenant).addArrayOfInteger(seqs)
+                .addArrayOfString(types).addArrayOfString(data).addString(principal).addBoolean(content);
+        return client.preparedQuery(APPEND_CONTINUING).execute(args).map(rows -> {
+            if (rows.size() == 0) {
+                return null;
+            }
+            Row row = rows.iterator().next();
+            return new Continued(row.getString("session_id"), TerminalState.fromWord(row.getString("terminal_state")),
+                    row.getInteger("new_last_seq"));
+        });
+    }
+
     /** Moves the stream row past the batch: last event, lease, terminal state and closing. */
     public Uni<Void> updateAfterAppend(SqlConnection connection, String streamId, AppendPlan.NewEvent last,
             TerminalState terminalState, Integer terminalSeq, boolean closes) {
@@ -175,16 +257,11 @@ public class JournalRepository {
     }
 
     /**
-     * Extends the lease of a live stream. Returns the terminal state like {@link #terminalStateOf}: empty
-     * when the stream was live (and its lease is extended), null when the tenant has no such stream.
+     * Extends the lease of a live stream. Returns the terminal state: empty when the stream was live (and
+     * its lease is extended), null when the tenant has no such stream.
      */
     public Uni<String> heartbeat(SqlClient client, String streamId, String tenant) {
         return client.preparedQuery(HEARTBEAT).execute(Tuple.of(streamId, tenant)).map(JournalRepository::terminalState);
-    }
-
-    /** The terminal state of a stream of the tenant: empty string while live, null when there is no such stream. */
-    public Uni<String> terminalStateOf(SqlClient client, String streamId, String tenant) {
-        return client.preparedQuery(STREAM_EXISTS).execute(Tuple.of(streamId, tenant)).map(JournalRepository::terminalState);
     }
 
     private static String terminalState(RowSet<Row> rows) {
@@ -212,13 +289,33 @@ public class JournalRepository {
                 .map(rows -> events(streamId, rows));
     }
 
+    /** Up to {@code limit} events after {@code afterSeq} of the tenant's stream; null when it has no such stream. */
+    public Uni<List<JournalEvent>> tenantPage(SqlClient client, String streamId, String tenant, int afterSeq, int limit) {
+        return client.preparedQuery(TENANT_PAGE).execute(Tuple.of(streamId, tenant, afterSeq, limit)).map(rows -> {
+            if (rows.size() == 0) {
+                return null;
+            }
+            List<JournalEvent> events = new ArrayList<>(rows.size());
+            for (Row row : rows) {
+                if (row.getInteger("seq") != null) {
+                    events.add(event(streamId, row));
+                }
+            }
+            return events;
+        });
+    }
+
     private static List<JournalEvent> events(String streamId, RowSet<Row> rows) {
         List<JournalEvent> events = new ArrayList<>(rows.size());
         for (Row row : rows) {
-            events.add(new JournalEvent(streamId, row.getInteger("seq"), row.getLong("position"),
-                    row.getString("type"), row.getString("data"), row.getOffsetDateTime("at")));
+            events.add(event(streamId, row));
         }
         return events;
+    }
+
+    private static JournalEvent event(String streamId, Row row) {
+        return new JournalEvent(streamId, row.getInteger("seq"), row.getLong("position"), row.getString("type"),
+                row.getString("data"), row.getOffsetDateTime("at"));
     }
 
     private static StreamState streamState(Row row) {

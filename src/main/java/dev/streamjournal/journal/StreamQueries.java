@@ -11,11 +11,6 @@ import java.util.List;
 @WithSession
 public class StreamQueries implements PanacheRepositoryBase<StreamEntity, String> {
 
-    /** The stream, or null when the tenant has no such stream. */
-    public Uni<StreamEntity> find(String streamId, String tenant) {
-        return find("streamId = ?1 and tenant = ?2", streamId, tenant).firstResult();
-    }
-
     /** The streams of a session in creation order. */
     public Uni<List<StreamEntity>> ofSession(String sessionId, String tenant) {
         return list("sessionId = ?1 and tenant = ?2 order by createdAt, streamId", sessionId, tenant);

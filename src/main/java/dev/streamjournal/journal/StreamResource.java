@@ -35,15 +35,15 @@ public class StreamResource {
 
     private final StreamService streams;
     private final AppendService appends;
-    private final StreamQueries queries;
+    private final StreamStatusRepository statuses;
     private final JournalReader reader;
     private final Callers callers;
 
-    public StreamResource(StreamService streams, AppendService appends, StreamQueries queries, JournalReader reader,
+    public StreamResource(StreamService streams, AppendService appends, StreamStatusRepository statuses, JournalReader reader,
             Callers callers) {
         this.streams = streams;
         this.appends = appends;
-        this.queries = queries;
+        this.statuses = statuses;
         this.reader = reader;
         this.callers = callers;
     }
@@ -87,9 +87,8 @@ public class StreamResource {
     @Operation(summary = "Where a stream stands")
     public Uni<StreamStatus> status(@PathParam("streamId") String streamId) {
         Ids.require("streamId", streamId);
-        return queries.find(streamId, callers.current().tenant())
-                .onItem().ifNull().failWith(() -> ProblemException.notFound("no stream " + streamId))
-                .map(StreamStatus::of);
+        return statuses.find(streamId, callers.current().tenant())
+                .onItem().ifNull().failWith(() -> ProblemException.notFound("no stream " + streamId));
     }
 
     @GET

@@ -39,7 +39,7 @@ public class StreamService {
     private final Pool pool;
     private final StreamRepository streams;
     private final JournalRepository journal;
-    private final StreamQueries queries;
+    private final StreamStatusRepository statuses;
     private final TerminalWriter terminal;
     private final TranscriptWriter transcript;
     private final LifecycleLog lifecycle;
@@ -47,14 +47,14 @@ public class StreamService {
     private final ObjectMapper json;
     private final Doorbell doorbell;
 
-    public StreamService(Pool pool, StreamRepository streams, JournalRepository journal, StreamQueries queries,
+    public StreamService(Pool pool, StreamRepository streams, JournalRepository journal, StreamStatusRepository statuses,
             TerminalWriter terminal, TranscriptWriter transcript, LifecycleLog lifecycle, JournalConfig config,
             ObjectMapper json, Doorbell doorbell) {
         this.doorbell = doorbell;
         this.pool = pool;
         this.streams = streams;
         this.journal = journal;
-        this.queries = queries;
+        this.statuses = statuses;
         this.terminal = terminal;
         this.transcript = transcript;
         this.lifecycle = lifecycle;
@@ -87,8 +87,8 @@ public class StreamService {
                         }))
                 .onFailure(PgException.class).transform(StreamService::duplicateId)
                 .invoke(started -> started.announce(doorbell, sessionId, streamId))
-                .chain(started -> queries.find(streamId, caller.tenant())
-                        .map(row -> new Outcome(started.created(), StreamStatus.of(row))));
+                .chain(started -> statuses.find(streamId, caller.tenant())
+                        .map(status -> new Outcome(started.created(), status)));
     }
 
     /** What the creating transaction did: nothing new (a repeat), or a new stream that may have superseded one. */

@@ -14,10 +14,16 @@ public record StreamStatus(String streamId, String sessionId, boolean active, Of
     }
 
     public static StreamStatus of(StreamEntity row) {
-        TerminalState state = TerminalState.fromWord(row.terminalState);
-        String lastEventId = row.lastSeq == 0 ? null : row.streamId + ":" + row.lastSeq;
-        return new StreamStatus(row.streamId, row.sessionId, state == null, row.createdAt, row.lastEventAt,
-                row.leaseExpiresAt, row.supersededBy,
-                new Journal(row.lastSeq, row.lastEvent, lastEventId, row.lastSeq, state != null, state, row.closed));
+        return of(row.streamId, row.sessionId, row.createdAt, row.lastSeq, row.lastEvent, row.lastEventAt,
+                row.terminalState, row.closed, row.supersededBy, row.leaseExpiresAt);
+    }
+
+    public static StreamStatus of(String streamId, String sessionId, OffsetDateTime createdAt, int lastSeq,
+            String lastEvent, OffsetDateTime lastEventAt, String terminalState, boolean closed, String supersededBy,
+            OffsetDateTime leaseExpiresAt) {
+        TerminalState state = TerminalState.fromWord(terminalState);
+        String lastEventId = lastSeq == 0 ? null : streamId + ":" + lastSeq;
+        return new StreamStatus(streamId, sessionId, state == null, createdAt, lastEventAt, leaseExpiresAt,
+                supersededBy, new Journal(lastSeq, lastEvent, lastEventId, lastSeq, state != null, state, closed));
     }
 }

@@ -15,6 +15,6 @@ import java.lang.annotation.Target;
 @Target({ElementType.TYPE, ElementType.METHOD})
 public @interface ExistingStream {
 
-    /** The request property that holds the found {@code StreamEntity}. */
+    /** The request property that holds the found {@code StreamStatus}. */
     String PROPERTY = "dev.streamjournal.live.stream";
 }

@@ -3,7 +3,7 @@ package dev.streamjournal.live;
 import dev.streamjournal.common.Ids;
 import dev.streamjournal.common.Problem;
 import dev.streamjournal.common.ProblemException;
-import dev.streamjournal.journal.StreamQueries;
+import dev.streamjournal.journal.StreamStatusRepository;
 import dev.streamjournal.security.Callers;
 import dev.streamjournal.session.SessionQueries;
 import io.smallrye.mutiny.Uni;
@@ -17,11 +17,11 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
  */
 public class ExistingStreamFilter {
 
-    private final StreamQueries streams;
+    private final StreamStatusRepository streams;
     private final SessionQueries sessions;
     private final Callers callers;
 
-    public ExistingStreamFilter(StreamQueries streams, SessionQueries sessions, Callers callers) {
+    public ExistingStreamFilter(StreamStatusRepository streams, SessionQueries sessions, Callers callers) {
         this.streams = streams;
         this.sessions = sessions;
         this.callers = callers;

@@ -1,7 +1,7 @@
 package dev.streamjournal.live;
 
 import dev.streamjournal.common.QueryParams;
-import dev.streamjournal.journal.StreamEntity;
+import dev.streamjournal.journal.StreamStatus;
 import dev.streamjournal.security.Callers;
 import dev.streamjournal.security.Roles;
 import io.smallrye.mutiny.Multi;
@@ -45,11 +45,11 @@ public class LiveResource {
     @Operation(summary = "Live tail of a stream: replay after the cursor, live events, settlement, end")
     public Multi<OutboundSseEvent> streamTail(@PathParam("streamId") String streamId, @QueryParam("after") String after,
             @HeaderParam("Last-Event-ID") String lastEventId, @Context Sse sse, @Context ContainerRequestContext request) {
-        StreamEntity stream = (StreamEntity) request.getProperty(ExistingStream.PROPERTY);
+        StreamStatus stream = (StreamStatus) request.getProperty(ExistingStream.PROPERTY);
         int cursor = after != null
                 ? QueryParams.intInRange("after", after, 0, Integer.MAX_VALUE, 0)
                 : LiveChannels.streamCursor(streamId, lastEventId);
-        return channels.stream(streamId, stream.sessionId, cursor, callers.current()).map(frame -> toSse(sse, frame));
+        return channels.stream(streamId, stream.sessionId(), cursor, callers.current()).map(frame -> toSse(sse, frame));
     }
 
     @GET

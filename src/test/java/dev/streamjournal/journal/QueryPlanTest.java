@@ -36,7 +36,10 @@ class QueryPlanTest {
         queries.put(JournalRepository.UPDATE_AFTER_APPEND, new Object[] {"st", 3, "token", null, null, false});
         queries.put(JournalRepository.CONTENT_EVENTS, new Object[] {"st"});
         queries.put(JournalRepository.HEARTBEAT, new Object[] {"st", "default"});
-        queries.put(JournalRepository.STREAM_EXISTS, new Object[] {"st", "default"});
+        queries.put(JournalRepository.TENANT_PAGE, new Object[] {"st", "default", 10, 101});
+        queries.put(JournalRepository.APPEND_CONTINUING, new Object[] {"st", "default", new Integer[] {null},
+                new String[] {"token"}, new String[] {"{}"}, "p", true});
+        queries.put(StreamStatusRepository.STATUS, new Object[] {"st", "default"});
         queries.put(JournalRepository.PAGE, new Object[] {"st", 10, 101});
         queries.put(LeaseReaper.LOCK_EXPIRED, new Object[] {100});
         queries.put("select * from streams where stream_id = $1 and tenant = $2", new Object[] {"st", "default"});
