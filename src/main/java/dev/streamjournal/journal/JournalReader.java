@@ -19,9 +19,9 @@ public class JournalReader {
         this.journal = journal;
     }
 
-    /** Up to {@code limit} events after {@code afterSeq}, in seq order. */
-    public Uni<List<JournalEvent>> after(String streamId, int afterSeq, int limit) {
-        return journal.page(pool, streamId, afterSeq, limit);
+    /** Up to {@code limit} events of the tenant's stream after {@code afterSeq}, in seq order. */
+    public Uni<List<JournalEvent>> after(String streamId, String tenant, int afterSeq, int limit) {
+        return journal.page(pool, streamId, tenant, afterSeq, limit);
     }
 
     /** The stream ids of a session of the tenant, in creation order. */

@@ -124,7 +124,7 @@ public class JournalRepository {
     static final String PAGE = """
             select seq, position, type, data::text as data, at
               from journal_events
-             where stream_id = $1 and seq > $2
+             where stream_id = $1 and seq > $2 and tenant = $4
              order by seq
              limit $3
             """;
@@ -283,9 +283,9 @@ public class JournalRepository {
         });
     }
 
-    /** Up to {@code limit} events after {@code afterSeq}, in seq order. */
-    public Uni<List<JournalEvent>> page(SqlClient client, String streamId, int afterSeq, int limit) {
-        return client.preparedQuery(PAGE).execute(Tuple.of(streamId, afterSeq, limit))
+    /** Up to {@code limit} events of the tenant's stream after {@code afterSeq}, in seq order. */
+    public Uni<List<JournalEvent>> page(SqlClient client, String streamId, String tenant, int afterSeq, int limit) {
+        return client.preparedQuery(PAGE).execute(Tuple.of(streamId, afterSeq, limit, tenant))
                 .map(rows -> events(streamId, rows));
     }
 

@@ -8,6 +8,7 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -56,8 +57,16 @@ public class Doorbell {
         return replica;
     }
 
-    /** Call after the commit of a change. */
+    /** Call after the commit of a change; never throws (the commit stands whatever happens here). */
     public void ring(Change change) {
+        try {
+            announce(change);
+        } catch (RuntimeException e) {
+            LOG.warnf(e, "doorbell failed for stream %s; subscribers catch up by the sweep", change.streamId());
+        }
+    }
+
+    private void announce(Change change) {
         hub.publish(change);
         synchronized (this) {
             pending.merge(change.streamId(), change, Doorbell::merge);
@@ -80,6 +89,7 @@ public class Doorbell {
             pending.clear();
         }
         pool.preparedQuery(NOTIFY).execute(Tuple.of(payloads(changes).toArray(String[]::new)))
+                .ifNoItem().after(Duration.ofSeconds(10)).fail()
                 .subscribe().with(
                         rows -> send(),
                         failure -> {

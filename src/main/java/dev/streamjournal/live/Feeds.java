@@ -41,9 +41,9 @@ public class Feeds {
     }
 
     /** The page after {@code afterSeq}. */
-    Uni<List<JournalEvent>> page(String streamId, int afterSeq) {
+    Uni<List<JournalEvent>> page(String streamId, String tenant, int afterSeq) {
         reads.increment();
-        return reader.after(streamId, afterSeq, config.pageSize());
+        return reader.after(streamId, tenant, afterSeq, config.pageSize());
     }
 
     /** The settlement now, with the seq of the terminal event. */

@@ -40,9 +40,11 @@ public class LiveChannels {
 
     /** The tail of a stream after {@code cursor}; the stream must exist and be the caller's. */
     public Multi<Frame> stream(String streamId, String sessionId, int cursor, Caller caller) {
-        LiveHub.Watch watch = hub.watch(sessionId, caller.tenant(), false);
-        StreamFeed feed = watch.follow(streamId);
-        return new StreamTail(follower(streamId, cursor, false), feed, watch, config, pushDelay).frames();
+        return Multi.createFrom().deferred(() -> {
+            LiveHub.Watch watch = hub.watch(sessionId, caller.tenant(), false);
+            StreamFeed feed = watch.follow(streamId);
+            return new StreamTail(follower(streamId, cursor, false, caller), feed, watch, config, pushDelay).frames();
+        });
     }
 
     /** The channel of a session, resumed after {@code <streamId>:<seq>} when given; the session must exist. */
@@ -58,15 +60,17 @@ public class LiveChannels {
             resumeSeq = QueryParams.intInRange("Last-Event-ID seq", lastEventId.substring(colon + 1), 0,
                     Integer.MAX_VALUE, 0);
         }
-        LiveHub.Watch watch = hub.watch(sessionId, caller.tenant(), false);
-        return new SessionTail(sessionId, resumeStream, resumeSeq, watch, config,
-                (streamId, cursor) -> follower(streamId, cursor, true)).frames();
+        String resumeStreamId = resumeStream;
+        int resumeAfter = resumeSeq;
+        return Multi.createFrom().deferred(() -> new SessionTail(sessionId, resumeStreamId, resumeAfter,
+                hub.watch(sessionId, caller.tenant(), false), config,
+                (streamId, cursor) -> follower(streamId, cursor, true, caller)).frames());
     }
 
-    private StreamFollower follower(String streamId, int cursor, boolean qualifiedIds) {
+    private StreamFollower follower(String streamId, int cursor, boolean qualifiedIds, Caller caller) {
         return new StreamFollower(streamId, cursor, qualifiedIds, (id, after, limit) -> {
             catchUpReads.increment();
-            return reader.after(id, after, limit);
+            return reader.after(id, caller.tenant(), after, limit);
         }, config.catchUpPageSize(), feeds::entry);
     }
 

@@ -22,7 +22,7 @@ public interface LiveConfig {
     int pageSize();
 
     /** Most journal events a subscriber that lags behind its feed reads (and holds) at once. */
-    @WithDefault("1000")
+    @WithDefault("500")
     int catchUpPageSize();
 
     /** How often each replica reads the journal for changes whose doorbell it missed (a replica died after a commit). */

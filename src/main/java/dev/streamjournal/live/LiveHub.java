@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.Startup;
+import io.smallrye.common.vertx.VertxContext;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -130,7 +131,8 @@ public class LiveHub {
      * is woken only when a followed stream's settlement is decided again (long-polls), not at every event.
      */
     public Watch watch(String sessionId, String tenant, boolean settlesOnly) {
-        Context context = Vertx.currentContext() != null ? Vertx.currentContext() : vertx.getOrCreateContext();
+        Context current = Vertx.currentContext();
+        Context context = current != null ? VertxContext.getRootContext(current) : vertx.getOrCreateContext();
         SessionFeed session = sessions.compute(sessionId, (id, feed) -> {
             SessionFeed held = feed != null ? feed : new SessionFeed(id, tenant, context, feeds);
             held.holders++;

@@ -67,23 +67,25 @@ final class SessionFeed {
 
     /** The session's stream ids in creation order, or null until first read; the signal hears of changes. */
     List<String> listen(Signal signal) {
-        if (listeners.isEmpty()) {
-            // nobody followed the listing's changes until now: read it afresh before anyone uses it
-            synchronized (this) {
+        List<String> current;
+        synchronized (this) {
+            if (listeners.isEmpty()) {
+                // nobody followed the listing's changes until now: read it afresh before anyone uses it
                 listing = null;
                 listingDirty = true;
             }
+            listeners.add(signal);
+            current = listing;
         }
-        listeners.add(signal);
         relist.request();
-        return listing;
+        return current;
     }
 
     List<String> listing() {
         return listing;
     }
 
-    void unlisten(Signal signal) {
+    synchronized void unlisten(Signal signal) {
         listeners.remove(signal);
     }
 
@@ -104,11 +106,13 @@ final class SessionFeed {
             feed.changed(change.lastSeq(), change.settles());
         }
         others.forEach(other -> other.changed(0, true));
-        List<String> known = listing;
-        if (!listeners.isEmpty() && (change.settles() || known == null || !known.contains(change.streamId()))) {
-            synchronized (this) {
-                listingDirty = true;
-            }
+        boolean relisting;
+        synchronized (this) {
+            List<String> known = listing;
+            relisting = !listeners.isEmpty() && (change.settles() || known == null || !known.contains(change.streamId()));
+            listingDirty |= relisting;
+        }
+        if (relisting) {
             relist.request();
         }
     }

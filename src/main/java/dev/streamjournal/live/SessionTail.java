@@ -67,7 +67,7 @@ final class SessionTail {
         Uni<List<Frame>> frames = Uni.createFrom().item(List.of());
         if (listing != null) {
             track(listing);
-            frames = step(listing, 0);
+            frames = step(List.copyOf(followed.keySet()), 0);
         }
         return frames.chain(next -> next.isEmpty()
                 ? watch.signal().awaitChange(seen, config.keepAlive())
@@ -99,7 +99,11 @@ final class SessionTail {
         }
         for (String streamId : streams) {
             if (known.add(streamId)) {
-                follow(streamId, 0);
+                boolean resumed = streamId.equals(resumeStreamId);
+                follow(streamId, resumed ? resumeSeq : 0);
+                if (resumed) {
+                    announced.add(streamId);
+                }
             }
         }
     }
@@ -108,7 +112,11 @@ final class SessionTail {
         followed.put(streamId, new Followed(followers.apply(streamId, cursor), watch.follow(streamId)));
     }
 
-    /** The frames of the first stream, in creation order from {@code from}, with something to send. */
+    /**
+     * The frames of the first followed stream, in creation order from {@code from}, with something to
+     * send. A followed stream that left the session's listing (pruned) is still visited: it settles
+     * {@code missing} and ends.
+     */
     private Uni<List<Frame>> step(List<String> streams, int from) {
         for (int i = from; i < streams.size(); i++) {
             String streamId = streams.get(i);

@@ -1,6 +1,8 @@
 package dev.streamjournal.live;
 
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
@@ -9,12 +11,25 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * A wake-up signal of one subscriber. It carries no data: a woken subscriber reads the journal after
  * its own cursor, so a wake can never deliver a gap or a duplicate. A version counter closes the race
- * between "read, found nothing" and "wait": a wake in between is seen as a changed version.
+ * between "read, found nothing" and "wait": a wake in between is seen as a changed version. A woken
+ * subscriber continues on its own event loop, so a feed with thousands of subscribers spreads their
+ * writes over all event loops instead of running them one after another on its own.
  */
 public final class Signal {
 
     private final AtomicLong version = new AtomicLong();
-    private final AtomicReference<CompletableFuture<Boolean>> waiter = new AtomicReference<>();
+    private final AtomicReference<Waiter> waiter = new AtomicReference<>();
+
+    /** A parked subscriber, resumed on its own event loop (when it has one) rather than on the waker's. */
+    private record Waiter(CompletableFuture<Boolean> future, Context context) {
+        void resume() {
+            if (context == null || context == Vertx.currentContext()) {
+                future.complete(Boolean.TRUE);
+            } else {
+                context.runOnContext(v -> future.complete(Boolean.TRUE));
+            }
+        }
+    }
     private volatile long lastWakeNanos;
 
     /** The version to pass to {@link #awaitChange} after reading what is there now. */
@@ -35,9 +50,9 @@ public final class Signal {
     public void wake(long nanos) {
         lastWakeNanos = nanos;
         version.incrementAndGet();
-        CompletableFuture<Boolean> pending = waiter.getAndSet(null);
+        Waiter pending = waiter.getAndSet(null);
         if (pending != null) {
-            pending.complete(Boolean.TRUE);
+            pending.resume();
         }
     }
 
@@ -47,9 +62,9 @@ public final class Signal {
             return Uni.createFrom().item(Boolean.TRUE);
         }
         CompletableFuture<Boolean> pending = new CompletableFuture<>();
-        CompletableFuture<Boolean> previous = waiter.getAndSet(pending);
+        Waiter previous = waiter.getAndSet(new Waiter(pending, Vertx.currentContext()));
         if (previous != null) {
-            previous.complete(Boolean.TRUE);
+            previous.future().complete(Boolean.TRUE);
         }
         if (version.get() != seen) {
             pending.complete(Boolean.TRUE);

@@ -2,6 +2,7 @@ package dev.streamjournal.live;
 
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
+import java.time.Duration;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
@@ -15,6 +16,8 @@ final class SingleFlight {
 
     private static final Logger LOG = Logger.getLogger(SingleFlight.class);
     private static final long RETRY_MILLIS = 500;
+    /** A refresh that takes longer (a connection lost without notice) is given up and retried. */
+    private static final Duration STEP_TIMEOUT = Duration.ofSeconds(30);
 
     private final Context context;
     private final Supplier<Uni<Boolean>> step;
@@ -47,7 +50,9 @@ final class SingleFlight {
         synchronized (this) {
             again = false;
         }
-        step.get().subscribe().with(
+        Uni.createFrom().<Boolean>deferred(() -> step.get())
+                .ifNoItem().after(STEP_TIMEOUT).fail()
+                .subscribe().with(
                 more -> finish(more),
                 failure -> {
                     LOG.debugf("live feed refresh failed (%s); retrying", failure.toString());

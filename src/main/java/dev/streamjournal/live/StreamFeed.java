@@ -52,6 +52,9 @@ final class StreamFeed {
         }
     }
 
+    /** The most event data a feed keeps for its subscribers; older events are read from the journal. */
+    static final long BUFFER_BYTES = 1 << 20;
+
     final String streamId;
     private final SessionFeed session;
     private final Feeds feeds;
@@ -141,7 +144,7 @@ final class StreamFeed {
             return Uni.createFrom().item(false);
         }
         Uni<List<JournalEvent>> page = readEvents
-                ? feeds.page(streamId, current.head())
+                ? feeds.page(streamId, session.tenant, current.head())
                 : Uni.createFrom().item(List.of());
         return page.chain(events -> {
             boolean full = events.size() >= feeds.pageSize();
@@ -150,10 +153,22 @@ final class StreamFeed {
                     ? feeds.decide(streamId, session.tenant)
                     : Uni.createFrom().item(current.decision());
             return decision.map(decided -> {
-                publish(extend(current, events, decided), decided != current.decision());
-                return full;
+                View next = decided.outcome() == Outcome.MISSING
+                        ? new View(0, List.of(), decided)
+                        : extend(current, events, decided);
+                publish(next, decided != current.decision());
+                // a decision made after events committed beyond the head: read those before anyone ends on it
+                return full || decided.outcome() != Outcome.MISSING && decided.settlement().lastSeq() > next.head()
+                        && markEvents();
             });
         }).onFailure().invoke(this::restore);
+    }
+
+    private boolean markEvents() {
+        synchronized (this) {
+            eventsDirty = true;
+        }
+        return true;
     }
 
     private void restore(Throwable failure) {
@@ -167,15 +182,20 @@ final class StreamFeed {
         if (events.isEmpty()) {
             return new View(current.head(), current.buffer(), decision);
         }
-        List<Entry> buffer = new ArrayList<>(Math.min(feeds.pageSize(), current.buffer().size() + events.size()));
-        int keepFrom = Math.max(0, current.buffer().size() + events.size() - feeds.pageSize());
-        for (int i = keepFrom; i < current.buffer().size(); i++) {
-            buffer.add(current.buffer().get(i));
+        List<Entry> all = new ArrayList<>(current.buffer().size() + events.size());
+        all.addAll(current.buffer());
+        events.forEach(event -> all.add(feeds.entry(event)));
+        // keep the newest events, at most page-size of them and at most BUFFER_BYTES of data (always the newest)
+        int from = Math.max(0, all.size() - feeds.pageSize());
+        long bytes = 0;
+        for (int i = all.size() - 1; i >= from; i--) {
+            bytes += all.get(i).plain().data().length();
+            if (bytes > BUFFER_BYTES && i < all.size() - 1) {
+                from = i + 1;
+                break;
+            }
         }
-        for (int i = Math.max(0, keepFrom - current.buffer().size()); i < events.size(); i++) {
-            buffer.add(feeds.entry(events.get(i)));
-        }
-        return new View(events.get(events.size() - 1).seq(), List.copyOf(buffer), decision);
+        return new View(events.get(events.size() - 1).seq(), List.copyOf(all.subList(from, all.size())), decision);
     }
 
     private void publish(View next, boolean decided) {

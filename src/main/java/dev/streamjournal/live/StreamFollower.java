@@ -64,9 +64,13 @@ final class StreamFollower {
         if (done) {
             return Uni.createFrom().item(List.of());
         }
+        if (view.decision().outcome() == Outcome.MISSING) {
+            // the stream is gone (or was never the caller's): nothing more can be read of it
+            return Uni.createFrom().item(frames(List.of(), view));
+        }
         if (cursor >= view.head() || cursor + 1 >= view.firstBuffered()) {
             int from = Math.max(0, cursor + 1 - view.firstBuffered());
-            List<StreamFeed.Entry> buffered = from >= view.buffer().size() ? List.of()
+            List<StreamFeed.Entry> buffered = from >= view.buffer().size() ? List.<StreamFeed.Entry>of()
                     : view.buffer().subList(from, view.buffer().size());
             return Uni.createFrom().item(frames(buffered, view));
         }
@@ -88,7 +92,7 @@ final class StreamFollower {
         StreamFeed.Decision decision = view.decision();
         Integer terminalSeq = decision.terminalSeq();
         List<Frame> frames = new ArrayList<>(events.size() + 1);
-        if (terminalSeq != null && cursor >= terminalSeq) {
+        if (terminalSeq != null && cursor >= terminalSeq || decision.outcome() == Outcome.MISSING) {
             settle(frames, decision);
         }
         for (StreamFeed.Entry event : events) {
@@ -102,7 +106,8 @@ final class StreamFollower {
             }
             done |= EventClass.STREAM_END.equals(event.type());
         }
-        if (!done && cursor >= view.head()) {
+        // an ending or closing decision applies once everything committed before it was sent
+        if (!done && cursor >= view.head() && cursor >= decision.settlement().lastSeq()) {
             if (decision.ends()) {
                 settle(frames, decision);
             } else if (decision.settlement().closed() && cursor >= decision.settlement().lastSeq()) {

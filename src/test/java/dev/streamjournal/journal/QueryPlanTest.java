@@ -40,7 +40,7 @@ class QueryPlanTest {
         queries.put(JournalRepository.APPEND_CONTINUING, new Object[] {"st", "default", new Integer[] {null},
                 new String[] {"token"}, new String[] {"{}"}, "p", true});
         queries.put(StreamStatusRepository.STATUS, new Object[] {"st", "default"});
-        queries.put(JournalRepository.PAGE, new Object[] {"st", 10, 101});
+        queries.put(JournalRepository.PAGE, new Object[] {"st", 10, 101, "default"});
         queries.put(LeaseReaper.LOCK_EXPIRED, new Object[] {100});
         queries.put("select * from streams where stream_id = $1 and tenant = $2", new Object[] {"st", "default"});
         queries.put("select * from sessions where session_id = $1 and tenant = $2", new Object[] {"s", "default"});
