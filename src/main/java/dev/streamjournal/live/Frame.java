@@ -1,5 +1,7 @@
 package dev.streamjournal.live;
 
+import java.util.List;
+
 /**
  * One frame of a live channel, written as an SSE event or as a WebSocket JSON message.
  *
@@ -30,5 +32,40 @@ public record Frame(String event, String id, String data, String comment, Intege
 
     public boolean isComment() {
         return event == null;
+    }
+
+    /** The frames as the text of an SSE response, ready to be written in one piece. */
+    public static String sse(List<Frame> frames) {
+        StringBuilder text = new StringBuilder(frames.size() * 160);
+        for (Frame frame : frames) {
+            frame.appendSse(text);
+        }
+        return text.toString();
+    }
+
+    private void appendSse(StringBuilder text) {
+        if (retry != null) {
+            text.append("retry: ").append(retry).append('\n');
+        }
+        if (comment != null) {
+            text.append(": ").append(comment).append('\n');
+        }
+        if (id != null) {
+            text.append("id: ").append(id).append('\n');
+        }
+        if (event != null) {
+            text.append("event: ").append(event).append('\n');
+        }
+        if (data != null) {
+            // JSON text written by this service holds no raw line breaks; split any anyway, as SSE requires
+            int start = 0;
+            int end;
+            while ((end = data.indexOf('\n', start)) >= 0) {
+                text.append("data: ").append(data, start, end).append('\n');
+                start = end + 1;
+            }
+            text.append("data: ").append(data, start, data.length()).append('\n');
+        }
+        text.append('\n');
     }
 }

@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.Startup;
 import io.smallrye.mutiny.Multi;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.List;
 
 /** Opens live channels: the tail of one stream, and the channel of a whole session. */
 @Startup
@@ -38,8 +39,8 @@ public class LiveChannels {
                 .register(metrics);
     }
 
-    /** The tail of a stream after {@code cursor}; the stream must exist and be the caller's. */
-    public Multi<Frame> stream(String streamId, String sessionId, int cursor, Caller caller) {
+    /** The tail of a stream after {@code cursor}, in batches of frames; the stream must exist and be the caller's. */
+    public Multi<List<Frame>> stream(String streamId, String sessionId, int cursor, Caller caller) {
         return Multi.createFrom().deferred(() -> {
             LiveHub.Watch watch = hub.watch(sessionId, caller.tenant(), false);
             StreamFeed feed = watch.follow(streamId);
@@ -47,8 +48,8 @@ public class LiveChannels {
         });
     }
 
-    /** The channel of a session, resumed after {@code <streamId>:<seq>} when given; the session must exist. */
-    public Multi<Frame> session(String sessionId, String lastEventId, Caller caller) {
+    /** The channel of a session in batches of frames, resumed after {@code <streamId>:<seq>} when given. */
+    public Multi<List<Frame>> session(String sessionId, String lastEventId, Caller caller) {
         String resumeStream = null;
         int resumeSeq = 0;
         if (lastEventId != null && !lastEventId.isBlank()) {

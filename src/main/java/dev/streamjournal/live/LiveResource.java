@@ -5,24 +5,29 @@ import dev.streamjournal.journal.StreamStatus;
 import dev.streamjournal.security.Callers;
 import dev.streamjournal.security.Roles;
 import io.smallrye.mutiny.Multi;
+import io.vertx.core.buffer.Buffer;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
-import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.sse.OutboundSseEvent;
-import jakarta.ws.rs.sse.Sse;
+import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
-import org.jboss.resteasy.reactive.ResponseHeader;
-import org.jboss.resteasy.reactive.RestStreamElementType;
+import org.jboss.resteasy.reactive.RestMulti;
 
-/** Live channels over Server-Sent Events. */
+/**
+ * Live channels over Server-Sent Events. Each batch of frames the channel produces (a replay page, the
+ * events of one change with their settlement) is written as one chunk of SSE text, not one write per
+ * event. The stream tail declares no media type of its own, so that the JSON page on the same path wins
+ * for every request that does not ask for {@code text/event-stream}.
+ */
 @Path("/v1")
 @Tag(name = "live")
 @RolesAllowed(Roles.READER)
@@ -38,44 +43,33 @@ public class LiveResource {
 
     @GET
     @Path("/streams/{streamId}/events")
-    @Produces(MediaType.SERVER_SENT_EVENTS)
-    @RestStreamElementType(MediaType.TEXT_PLAIN)
-    @ResponseHeader(name = "X-Accel-Buffering", value = "no")
     @ExistingStream
-    @Operation(summary = "Live tail of a stream: replay after the cursor, live events, settlement, end")
-    public Multi<OutboundSseEvent> streamTail(@PathParam("streamId") String streamId, @QueryParam("after") String after,
-            @HeaderParam("Last-Event-ID") String lastEventId, @Context Sse sse, @Context ContainerRequestContext request) {
+    @Operation(summary = "Live tail of a stream (Accept: text/event-stream): replay after the cursor, live events, settlement, end")
+    @APIResponse(responseCode = "200", content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS))
+    public RestMulti<Buffer> streamTail(@PathParam("streamId") String streamId, @QueryParam("after") String after,
+            @HeaderParam("Last-Event-ID") String lastEventId, @Context ContainerRequestContext request) {
         StreamStatus stream = (StreamStatus) request.getProperty(ExistingStream.PROPERTY);
         int cursor = after != null
                 ? QueryParams.intInRange("after", after, 0, Integer.MAX_VALUE, 0)
                 : LiveChannels.streamCursor(streamId, lastEventId);
-        return channels.stream(streamId, stream.sessionId(), cursor, callers.current()).map(frame -> toSse(sse, frame));
+        return sse(channels.stream(streamId, stream.sessionId(), cursor, callers.current()));
     }
 
     @GET
     @Path("/sessions/{sessionId}/events")
-    @Produces(MediaType.SERVER_SENT_EVENTS)
-    @RestStreamElementType(MediaType.TEXT_PLAIN)
-    @ResponseHeader(name = "X-Accel-Buffering", value = "no")
     @ExistingSession
     @Operation(summary = "Every stream of a session on one connection: stream_started, events, settlements")
-    public Multi<OutboundSseEvent> sessionTail(@PathParam("sessionId") String sessionId,
-            @HeaderParam("Last-Event-ID") String lastEventId, @Context Sse sse) {
-        return channels.session(sessionId, lastEventId, callers.current()).map(frame -> toSse(sse, frame));
+    @APIResponse(responseCode = "200", content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS))
+    public RestMulti<Buffer> sessionTail(@PathParam("sessionId") String sessionId,
+            @HeaderParam("Last-Event-ID") String lastEventId) {
+        return sse(channels.session(sessionId, lastEventId, callers.current()));
     }
 
-    static OutboundSseEvent toSse(Sse sse, Frame frame) {
-        OutboundSseEvent.Builder builder = sse.newEventBuilder();
-        if (frame.retry() != null) {
-            builder.reconnectDelay(frame.retry());
-        }
-        if (frame.isComment()) {
-            return builder.comment(frame.comment()).build();
-        }
-        builder.name(frame.event()).data(String.class, frame.data());
-        if (frame.id() != null) {
-            builder.id(frame.id());
-        }
-        return builder.build();
+    private static RestMulti<Buffer> sse(Multi<List<Frame>> batches) {
+        return RestMulti.fromMultiData(batches.map(frames -> Buffer.buffer(Frame.sse(frames))))
+                .header("Content-Type", MediaType.SERVER_SENT_EVENTS)
+                .header("Cache-Control", "no-cache")
+                .header("X-Accel-Buffering", "no")
+                .build();
     }
 }

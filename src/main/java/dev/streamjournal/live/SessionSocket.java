@@ -61,6 +61,7 @@ public class SessionSocket {
             }
             try {
                 return channels.session(sessionId, lastEventId(connection.handshakeRequest().query()), caller)
+                        .onItem().<Frame>disjoint()
                         .filter(frame -> !frame.isComment())
                         .map(this::message)
                         .onSubscription().invoke(subscription -> hold(connection, subscription))

@@ -47,9 +47,8 @@ final class SessionTail {
         this.followers = followers;
     }
 
-    Multi<Frame> frames() {
+    Multi<List<Frame>> frames() {
         return Multi.createBy().repeating().uni(this::next).until(List::isEmpty)
-                .onItem().<Frame>disjoint()
                 .onTermination().invoke(watch::close);
     }
 

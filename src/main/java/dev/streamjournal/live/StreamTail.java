@@ -29,10 +29,9 @@ final class StreamTail {
         this.pushDelay = pushDelay;
     }
 
-    /** The frames until the tail ends; the watch is released however the connection ends. */
-    Multi<Frame> frames() {
+    /** The frames, in batches, until the tail ends; the watch is released however the connection ends. */
+    Multi<List<Frame>> frames() {
         return Multi.createBy().repeating().uni(this::next).until(List::isEmpty)
-                .onItem().<Frame>disjoint()
                 .onTermination().invoke(watch::close);
     }
 

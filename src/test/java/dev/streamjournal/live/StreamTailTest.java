@@ -367,6 +367,18 @@ class StreamTailTest {
     }
 
     @Test
+    void thePathServesJsonPages_unlessTheClientAsksForAnEventStream() {
+        String stream = finishedStream(3);
+        for (String accept : List.of("*/*", "application/json", "application/json, text/event-stream;q=0.5")) {
+            given().accept(accept).get("/v1/streams/{id}/events", stream).then()
+                    .statusCode(200).contentType("application/json").body("events.size()", equalTo(3));
+        }
+        given().accept("text/event-stream").get("/v1/streams/{id}/events", stream).then()
+                .statusCode(200).contentType("text/event-stream").header("X-Accel-Buffering", "no")
+                .header("Cache-Control", "no-cache");
+    }
+
+    @Test
     void unknownStream_is404_beforeAnyEvent() {
         given().accept("text/event-stream").get("/v1/streams/{id}/events", id("nope")).then()
                 .statusCode(404).contentType("application/problem+json")
