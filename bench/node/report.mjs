@@ -53,7 +53,7 @@ md.push('', 'All figures come from this one run on one machine (load generators,
 
 // ---- appends --------------------------------------------------------------------------------------
 md.push('## Appends', '');
-md.push('Each wrk connection appends to its own session and stream (token events without seq). pgbench runs, with the same connections and duration, the SQL the service runs for a one-event append (`bench/sql/append-1.sql`), the first design's append transaction with the NOTIFY inside (`bench/sql/append-1-notify.sql`, for reference) and a one-row INSERT (`bench/sql/insert-floor.sql`, the floor). wrk runs one thread per connection, pgbench one thread per client (-j = -c). Only 200s count.', '');
+md.push('Each wrk connection appends to its own session and stream (token events without seq). pgbench runs, with the same connections and duration, the SQL the service runs for a one-event append (`bench/sql/append-1.sql`), the append transaction of the first design with the NOTIFY inside (`bench/sql/append-1-notify.sql`, for reference) and a one-row INSERT (`bench/sql/insert-floor.sql`, the floor). wrk runs one thread per connection, pgbench one thread per client (-j = -c). Only 200s count.', '');
 const appendRows = [];
 for (const c of meta.appendConnections) {
   const floor = find((p) => p.section === 'append' && p.script === 'insert-floor.sql' && p.connections === c);
