@@ -72,7 +72,8 @@ public class AppendService {
                     if (continued == null || continued.lastSeq() == null) {
                         return appendInTransaction(streamId, request, caller, false);
                     }
-                    doorbell.ring(new Change(continued.sessionId(), streamId, continued.lastSeq(), false));
+                    doorbell.ring(new Change(continued.sessionId(), streamId, continued.lastSeq(), false,
+                            continued.events()));
                     return Uni.createFrom().item(new AppendResult(streamId, continued.lastSeq(),
                             request.events().size(), 0, continued.terminalState() != null,
                             continued.terminalState(), false));

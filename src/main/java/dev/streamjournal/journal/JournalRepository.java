@@ -54,8 +54,9 @@ public class JournalRepository {
      * The whole append of a batch without terminal or closing events, in one statement (so one round
      * trip, no explicit transaction): lock the stream, check that the batch simply continues it (not
      * closed; no content after a terminal event; every explicit seq is the next one), write the events
-     * and move the stream row. When a check fails nothing is written ({@code new_last_seq} is null) and
-     * the caller takes the general path, which decides duplicates and problems.
+     * and move the stream row. It returns the events as stored (one row each), so that this replica's
+     * live feeds need not read them back. When a check fails nothing is written ({@code new_last_seq}
+     * is null) and the caller takes the general path, which decides duplicates and problems.
      * $1 stream, $2 tenant, $3 explicit seqs (null where omitted), $4 types, $5 data, $6 principal,
      * $7 true when the batch holds content events.
      */
@@ -76,6 +77,7 @@ public class JournalRepository {
                 select ok.stream_id, ok.last_seq + e.n, ok.session_id, ok.tenant, e.type, e.data::jsonb, $6
                   from ok, unnest($4::text[], $5::text[]) with ordinality as e(type, data, n)
                  order by e.n
+             returning seq, position, type, data::text as data, at
             ), moved as (
                 update streams st
                    set last_seq = ok.last_seq + cardinality($4::text[]),
@@ -86,8 +88,10 @@ public class JournalRepository {
                  where st.stream_id = ok.stream_id
              returning st.last_seq
             )
-            select s.session_id, s.terminal_state, (select last_seq from moved) as new_last_seq
-              from s
+            select s.session_id, s.terminal_state, (select last_seq from moved) as new_last_seq,
+                   i.seq, i.position, i.type, i.data, i.at
+              from s left join inserted i on true
+             order by i.seq
             """;
 
     static final String UPDATE_AFTER_APPEND = """
@@ -198,8 +202,8 @@ public class JournalRepository {
                 .replaceWithVoid();
     }
 
-    /** What {@link #APPEND_CONTINUING} did: {@code lastSeq} is null when it wrote nothing. */
-    public record Continued(String sessionId, TerminalState terminalState, Integer lastSeq) {
+    /** What {@link #APPEND_CONTINUING} did: {@code lastSeq} is null when it wrote nothing; the events as stored. */
+    public record Continued(String sessionId, TerminalState terminalState, Integer lastSeq, List<JournalEvent> events) {
     }
 
     /**
@@ -225,9 +229,15 @@ public class JournalRepository {
             if (rows.size() == 0) {
                 return null;
             }
-            Row row = rows.iterator().next();
-            return new Continued(row.getString("session_id"), TerminalState.fromWord(row.getString("terminal_state")),
-                    row.getInteger("new_last_seq"));
+            Row first = rows.iterator().next();
+            List<JournalEvent> events = new ArrayList<>(rows.size());
+            for (Row row : rows) {
+                if (row.getInteger("seq") != null) {
+                    events.add(event(streamId, row));
+                }
+            }
+            return new Continued(first.getString("session_id"), TerminalState.fromWord(first.getString("terminal_state")),
+                    first.getInteger("new_last_seq"), events);
         });
     }
 

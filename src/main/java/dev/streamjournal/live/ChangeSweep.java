@@ -31,13 +31,21 @@ public class ChangeSweep {
                    (select coalesce(max(id), 0) from lifecycle_log) as lifecycle
             """;
 
-    /** $1, $2: the cursors; $3: safeBefore; $4: the types that can change a settlement. */
+    /**
+     * $1, $2: the cursors; $3: safeBefore; $4: the types that can change a settlement; $5: the most
+     * positions (ids) one sweep looks at past each cursor, so that a watermark held back by a long
+     * transaction never makes a sweep read an unbounded range.
+     */
     static final String CHANGES = """
             with bounds as (
-                select coalesce((select min(position) - 1 from journal_events where position > $1 and inserted_at >= $3),
-                                (select max(position) from journal_events where position > $1), $1) as events,
-                       coalesce((select min(id) - 1 from lifecycle_log where id > $2 and inserted_at >= $3),
-                                (select max(id) from lifecycle_log where id > $2), $2) as lifecycle
+                select coalesce((select min(position) - 1 from journal_events
+                                  where position > $1 and position <= $1 + $5 and inserted_at >= $3),
+                                (select max(position) from journal_events where position > $1 and position <= $1 + $5),
+                                $1) as events,
+                       coalesce((select min(id) - 1 from lifecycle_log
+                                  where id > $2 and id <= $2 + $5 and inserted_at >= $3),
+                                (select max(id) from lifecycle_log where id > $2 and id <= $2 + $5),
+                                $2) as lifecycle
             ), changes as (
                 select e.session_id, e.stream_id, max(e.seq) as last_seq, bool_or(e.type = any($4)) as settles
                   from journal_events e, bounds b
@@ -52,6 +60,9 @@ public class ChangeSweep {
             select b.events as events_upto, b.lifecycle as lifecycle_upto, c.session_id, c.stream_id, c.last_seq, c.settles
               from bounds b left join changes c on true
             """;
+
+    /** The most positions (and lifecycle ids) one sweep covers. */
+    static final long WINDOW = 10_000;
 
     private final Pool pool;
     private final LiveHub hub;
@@ -89,7 +100,7 @@ public class ChangeSweep {
     }
 
     private Uni<Integer> read(OffsetDateTime safeBefore) {
-        return pool.preparedQuery(CHANGES).execute(Tuple.of(events, lifecycle, safeBefore, settlingTypes))
+        return pool.preparedQuery(CHANGES).execute(Tuple.of(events, lifecycle, safeBefore, settlingTypes, WINDOW))
                 .map(rows -> {
                     int changes = 0;
                     for (Row row : rows) {

@@ -69,7 +69,8 @@ public class Doorbell {
     private void announce(Change change) {
         hub.publish(change);
         synchronized (this) {
-            pending.merge(change.streamId(), change, Doorbell::merge);
+            pending.merge(change.streamId(), new Change(change.sessionId(), change.streamId(), change.lastSeq(),
+                    change.settles()), Doorbell::merge);
             if (sending) {
                 return;
             }

@@ -103,9 +103,9 @@ final class SessionFeed {
             }
         }
         if (feed != null) {
-            feed.changed(change.lastSeq(), change.settles());
+            feed.changed(change.lastSeq(), change.settles(), change.events());
         }
-        others.forEach(other -> other.changed(0, true));
+        others.forEach(other -> other.changed(0, true, null));
         boolean relisting;
         synchronized (this) {
             List<String> known = listing;

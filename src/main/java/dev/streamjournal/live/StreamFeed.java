@@ -6,6 +6,7 @@ import dev.streamjournal.settlement.Outcome;
 import dev.streamjournal.settlement.Settlement;
 import io.smallrye.mutiny.Uni;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -64,6 +65,9 @@ final class StreamFeed {
     private volatile View view;
     private boolean eventsDirty;
     private boolean decisionDirty = true;
+    /** Events handed over by this replica's appends, not yet taken by a refresh; the highest seq announced. */
+    private final List<JournalEvent> offered = new ArrayList<>();
+    private int wanted;
 
     StreamFeed(String streamId, SessionFeed session, Feeds feeds) {
         this.streamId = streamId;
@@ -97,11 +101,17 @@ final class StreamFeed {
 
     /**
      * A committed change: events up to {@code lastSeq} (re-read only when past the head) and, when
-     * {@code settles}, a new decision.
+     * {@code settles}, a new decision. {@code events}, when given, are the change's events as stored
+     * (from this replica's own append): a refresh that finds them continuing its head takes them
+     * without reading the journal.
      */
-    void changed(int lastSeq, boolean settles) {
+    void changed(int lastSeq, boolean settles, List<JournalEvent> events) {
         synchronized (this) {
             View current = view;
+            if (events != null && offered.size() + events.size() <= feeds.pageSize()) {
+                offered.addAll(events);
+            }
+            wanted = Math.max(wanted, lastSeq);
             eventsDirty |= current == null || lastSeq > current.head();
             decisionDirty |= settles;
             if (!eventsDirty && !decisionDirty) {
@@ -124,28 +134,41 @@ final class StreamFeed {
     private Uni<Boolean> step() {
         boolean readEvents;
         boolean decide;
+        List<JournalEvent> handed;
+        int target;
         synchronized (this) {
             readEvents = eventsDirty;
             decide = decisionDirty;
             eventsDirty = false;
             decisionDirty = false;
+            handed = List.copyOf(offered);
+            offered.clear();
+            target = wanted;
         }
         View current = view;
         if (current == null) {
-            // the first view: where the stream stands now; events up to there are read by each subscriber
+            // the first view: where the stream stands now, with its latest page, so that clients near the
+            // head (a reconnect after a drain) are served from memory; events after the decision come
+            // with their own change
             return feeds.decide(streamId, session.tenant)
-                    .map(decision -> {
-                        publish(new View(decision.settlement().lastSeq(), List.of(), decision), true);
-                        return false;
+                    .chain(decision -> {
+                        int head = decision.settlement().lastSeq();
+                        Uni<List<JournalEvent>> latest = head == 0 ? Uni.createFrom().item(List.of())
+                                : feeds.page(streamId, session.tenant, Math.max(0, head - feeds.pageSize()));
+                        return latest.map(events -> {
+                            publish(firstView(decision, events), true);
+                            return false;
+                        });
                     })
                     .onFailure().invoke(this::restore);
         }
         if (!readEvents && !decide) {
             return Uni.createFrom().item(false);
         }
-        Uni<List<JournalEvent>> page = readEvents
-                ? feeds.page(streamId, session.tenant, current.head())
-                : Uni.createFrom().item(List.of());
+        List<JournalEvent> continuing = continuing(handed, current.head(), target);
+        Uni<List<JournalEvent>> page = !readEvents ? Uni.createFrom().item(List.of())
+                : continuing != null ? Uni.createFrom().item(continuing)
+                : feeds.page(streamId, session.tenant, current.head());
         return page.chain(events -> {
             boolean full = events.size() >= feeds.pageSize();
             boolean settles = decide || events.stream().anyMatch(event -> EventClass.settles(event.type()));
@@ -162,6 +185,34 @@ final class StreamFeed {
                         && markEvents();
             });
         }).onFailure().invoke(this::restore);
+    }
+
+    /**
+     * The handed-over events after {@code head} when they are exactly {@code head + 1 .. target} (so
+     * nothing committed in between is missing), else null: the journal is read instead.
+     */
+    private static List<JournalEvent> continuing(List<JournalEvent> handed, int head, int target) {
+        List<JournalEvent> after = handed.stream().filter(event -> event.seq() > head)
+                .sorted(Comparator.comparingInt(JournalEvent::seq)).toList();
+        if (after.isEmpty() || target <= head) {
+            return null;
+        }
+        for (int i = 0; i < after.size(); i++) {
+            if (after.get(i).seq() != head + 1 + i) {
+                return null;
+            }
+        }
+        return after.get(after.size() - 1).seq() == target ? after : null;
+    }
+
+    /** The first view: head at the decision, holding the events read up to it. */
+    private View firstView(Decision decision, List<JournalEvent> latest) {
+        int head = decision.settlement().lastSeq();
+        List<JournalEvent> upToHead = latest.stream().filter(event -> event.seq() <= head).toList();
+        if (upToHead.isEmpty() || upToHead.get(upToHead.size() - 1).seq() != head) {
+            return new View(head, List.of(), decision);
+        }
+        return extend(new View(upToHead.get(0).seq() - 1, List.of(), decision), upToHead, decision);
     }
 
     private boolean markEvents() {
