@@ -21,7 +21,7 @@ public class AuditRepository {
     public record Read<T>(List<T> rows, OffsetDateTime safeBefore) {
     }
 
-    public static final String SAFE_BEFORE = """
+    static final String SAFE_BEFORE = """
             select least(clock_timestamp(),
                          (select min(xact_start) from pg_stat_activity
                            where backend_xid is not null and pid <> pg_backend_pid())) as safe_before

@@ -3,7 +3,6 @@ package dev.streamjournal.journal;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /** The event vocabulary of the journal: every accepted {@code type} belongs to exactly one class. */
 public enum EventClass {
@@ -24,11 +23,6 @@ public enum EventClass {
     private static final Pattern EXTENSION_TYPE = Pattern.compile("x-[A-Za-z0-9._:-]{1,62}");
 
     public static final String STREAM_END = "stream_end";
-
-    /** The types whose append can change a settlement: the terminal ones and {@code stream_end}. */
-    public static String[] settlingTypes() {
-        return Stream.concat(TERMINAL_TYPES.stream(), Stream.of(STREAM_END)).toArray(String[]::new);
-    }
 
     /** True for a terminal event or {@code stream_end}: after it, the stream's settlement is no longer {@code active}. */
     public static boolean settles(String type) {

@@ -13,7 +13,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jboss.logging.Logger;
@@ -204,6 +206,30 @@ public class LiveHub {
         all.forEach(signal -> signal.wake(now));
     }
 
+    /** A stream followed on this replica, with its feed's current view (null while it is first read). */
+    public record Followed(String sessionId, String streamId, StreamFeed.View view) {
+    }
+
+    /** The streams followed on this replica, for the {@link ChangeSweep}. */
+    List<Followed> followed() {
+        List<Followed> followed = new ArrayList<>();
+        sessions.values().forEach(session -> session.streamFeeds().forEach(
+                feed -> followed.add(new Followed(session.sessionId, feed.streamId, feed.view()))));
+        return followed;
+    }
+
+    /** The sessions whose stream list is followed here (session channels), with the list as read. */
+    Map<String, List<String>> listings() {
+        Map<String, List<String>> listings = new HashMap<>();
+        sessions.values().forEach(session -> {
+            List<String> listing = session.listing();
+            if (listing != null && session.listened()) {
+                listings.put(session.sessionId, listing);
+            }
+        });
+        return listings;
+    }
+
     /** True when the watch's session feed is the one the hub routes changes to. */
     boolean routesTo(Watch watch) {
         return sessions.get(watch.session.sessionId) == watch.session;
@@ -220,6 +246,6 @@ public class LiveHub {
 
     /** How many stream feeds this replica keeps (one per followed stream, however many subscribers). */
     public int streamFeeds() {
-        return sessions.values().stream().mapToInt(SessionFeed::streamFeeds).sum();
+        return sessions.values().stream().mapToInt(session -> session.streamFeeds().size()).sum();
     }
 }

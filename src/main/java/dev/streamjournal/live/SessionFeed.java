@@ -89,8 +89,13 @@ final class SessionFeed {
         listeners.remove(signal);
     }
 
-    synchronized int streamFeeds() {
-        return streams.size();
+    synchronized List<StreamFeed> streamFeeds() {
+        return new ArrayList<>(streams.values());
+    }
+
+    /** True while a session channel here follows the stream list. */
+    boolean listened() {
+        return !listeners.isEmpty();
     }
 
     void publish(Change change) {

@@ -2,6 +2,7 @@ package dev.streamjournal.journal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.streamjournal.live.ChangeSweep;
 import dev.streamjournal.support.Db;
 import dev.streamjournal.support.QueryPlans;
 import io.quarkus.test.junit.QuarkusTest;
@@ -40,6 +41,8 @@ class QueryPlanTest {
         queries.put(JournalRepository.APPEND_CONTINUING, new Object[] {"st", "default", new Integer[] {null},
                 new String[] {"token"}, new String[] {"{}"}, "p", true});
         queries.put(StreamStatusRepository.STATUS, new Object[] {"st", "default"});
+        queries.put(ChangeSweep.STREAMS, new Object[] {new String[] {"st", "st2"}});
+        queries.put(ChangeSweep.SESSIONS, new Object[] {new String[] {"s", "s2"}});
         queries.put(JournalRepository.PAGE, new Object[] {"st", 10, 101, "default"});
         queries.put(LeaseReaper.LOCK_EXPIRED, new Object[] {100});
         queries.put("select * from streams where stream_id = $1 and tenant = $2", new Object[] {"st", "default"});

@@ -13,10 +13,12 @@ import static org.hamcrest.Matchers.equalTo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.streamjournal.support.Db;
 import dev.streamjournal.support.SocketMessages;
 import dev.streamjournal.support.SseClient;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -40,6 +42,12 @@ class SessionChannelTest {
 
     @Inject
     LiveHub hub;
+
+    @Inject
+    ChangeSweep sweep;
+
+    @Inject
+    Db db;
 
     private static JsonNode json(String text) {
         try {
@@ -164,6 +172,33 @@ class SessionChannelTest {
         socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(30, java.util.concurrent.TimeUnit.SECONDS);
 
         await().atMost(TIMEOUT).until(() -> hub.subscribers() == before);
+    }
+
+    @Test
+    void aStreamCreatedByAReplicaThatDiedBeforeItsDoorbell_isAnnouncedThroughTheSweep() {
+        String session = id("s");
+        String first = id("first");
+        String next = id("next");
+        createStream(session, first);
+        try (SseClient client = SseClient.open(channel(session), null)) {
+            client.await(f -> "stream_started".equals(f.event()), TIMEOUT);
+            sweep.sweep().await().atMost(TIMEOUT);
+
+            db.pool().withTransaction(connection -> connection.preparedQuery("""
+                            insert into streams (stream_id, session_id, tenant, create_request, created_by, lease_seconds,
+                                                 lease_expires_at)
+                            values ($1, $2, 'default', '{}', 'replica-b', 60, now() + interval '60 seconds')""")
+                    .execute(Tuple.of(next, session))
+                    .chain(() -> connection.preparedQuery("update sessions set active_stream_id = $2 where session_id = $1")
+                            .execute(Tuple.of(session, next))))
+                    .await().atMost(TIMEOUT);
+
+            await().atMost(TIMEOUT).until(() -> sweep.sweep().await().atMost(TIMEOUT) >= 0
+                    && client.events("stream_started").stream().anyMatch(f -> (next + ":0").equals(f.id())));
+            SseClient.Frame stale = client.await(f -> "settlement".equals(f.event()), TIMEOUT);
+            assertThat(json(stale.data()).path("outcome").asText()).isEqualTo("stale");
+            assertThat(json(stale.data()).path("currentStreamId").asText()).isEqualTo(next);
+        }
     }
 
     @Test
