@@ -133,15 +133,8 @@ class LivePathTest {
 
             proxy.silence();
             // another replica's append and its doorbell, which the silent connection never hears
-            db.pool().withTransaction(connection -> connection.preparedQuery("""
-                            insert into journal_events (stream_id, seq, session_id, tenant, type, data, principal)
-                            values ($1, 1, $2, 'default', 'token', '{"text":"while deaf"}', 'replica-b')""")
-                    .execute(io.vertx.mutiny.sqlclient.Tuple.of(stream, session))
-                    .chain(() -> connection.preparedQuery("update streams set last_seq = 1 where stream_id = $1")
-                            .execute(io.vertx.mutiny.sqlclient.Tuple.of(stream))))
-                    .await().atMost(TIMEOUT);
-            db.scalarLong("select count(pg_notify('journal', $1))", "{\"replica\":\"replica-b\",\"changes\":[[\""
-                    + session + "\",\"" + stream + "\",1,0]]}");
+            db.appendAsAnotherReplica(session, stream, 1, "while deaf");
+            db.ringAsAnotherReplica(session, stream, 1);
 
             await().atMost(TIMEOUT).until(() -> listener.subscriptions() > subscriptions);
             client.await(f -> "1".equals(f.id()), TIMEOUT);

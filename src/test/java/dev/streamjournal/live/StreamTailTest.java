@@ -303,24 +303,12 @@ class StreamTailTest {
             client.await(f -> f.retry() != null, TIMEOUT);
 
             // what a second replica does: the append SQL on a connection of its own, then its doorbell
-            commitElsewhere(session, stream, 1, "from elsewhere");
-            db.scalarLong("select count(pg_notify('journal', $1))", "{\"replica\":\"replica-b\",\"changes\":[[\""
-                    + session + "\",\"" + stream + "\",1,0]]}");
+            db.appendAsAnotherReplica(session, stream, 1, "from elsewhere");
+            db.ringAsAnotherReplica(session, stream, 1);
 
             SseClient.Frame frame = client.await(f -> "1".equals(f.id()), TIMEOUT);
             assertThat(json(frame.data()).path("data").path("text").asText()).isEqualTo("from elsewhere");
         }
-    }
-
-    /** The SQL of an append by another replica, committed without any doorbell. */
-    private void commitElsewhere(String session, String stream, int seq, String text) {
-        db.pool().withTransaction(connection -> connection.preparedQuery("""
-                        insert into journal_events (stream_id, seq, session_id, tenant, type, data, principal)
-                        values ($1, $2, $3, 'default', 'token', jsonb_build_object('text', $4::text), 'replica-b')""")
-                .execute(io.vertx.mutiny.sqlclient.Tuple.of(stream, seq, session, text))
-                .chain(() -> connection.preparedQuery("update streams set last_seq = $2 where stream_id = $1")
-                        .execute(io.vertx.mutiny.sqlclient.Tuple.of(stream, seq))))
-                .await().atMost(TIMEOUT);
     }
 
     @Test
@@ -331,9 +319,8 @@ class StreamTailTest {
         try (SseClient client = SseClient.open(tail(stream, null), null)) {
             client.await(f -> f.retry() != null, TIMEOUT);
 
-            sweep.sweep().await().atMost(TIMEOUT);
             // a replica that died between its commit and its doorbell
-            commitElsewhere(session, stream, 1, "no doorbell");
+            db.appendAsAnotherReplica(session, stream, 1, "no doorbell");
 
             await().atMost(TIMEOUT).until(() -> sweep.sweep().await().atMost(TIMEOUT) > 0
                     || client.frames().stream().anyMatch(f -> "1".equals(f.id())));

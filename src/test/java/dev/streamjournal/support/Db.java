@@ -47,4 +47,21 @@ public class Db {
     public Pool pool() {
         return pool;
     }
+
+    /** What another replica's append of one token commits (tenant default), without any doorbell. */
+    public void appendAsAnotherReplica(String session, String stream, int seq, String text) {
+        pool.withTransaction(connection -> connection.preparedQuery("""
+                        insert into journal_events (stream_id, seq, session_id, tenant, type, data, principal)
+                        values ($1, $2, $3, 'default', 'token', jsonb_build_object('text', $4::text), 'replica-b')""")
+                        .execute(Tuple.of(stream, seq, session, text))
+                        .chain(() -> connection.preparedQuery("update streams set last_seq = $2 where stream_id = $1")
+                                .execute(Tuple.of(stream, seq))))
+                .await().atMost(TIMEOUT);
+    }
+
+    /** Another replica's doorbell for a change of a stream (content, not settling). */
+    public void ringAsAnotherReplica(String session, String stream, int lastSeq) {
+        scalarLong("select count(pg_notify('journal', $1))", "{\"replica\":\"replica-b\",\"changes\":[[\"" + session
+                + "\",\"" + stream + "\"," + lastSeq + ",0]]}");
+    }
 }
