@@ -13,11 +13,6 @@ public record StreamStatus(String streamId, String sessionId, boolean active, Of
             TerminalState terminalState, boolean closed) {
     }
 
-    public static StreamStatus of(StreamEntity row) {
-        return of(row.streamId, row.sessionId, row.createdAt, row.lastSeq, row.lastEvent, row.lastEventAt,
-                row.terminalState, row.closed, row.supersededBy, row.leaseExpiresAt);
-    }
-
     public static StreamStatus of(String streamId, String sessionId, OffsetDateTime createdAt, int lastSeq,
             String lastEvent, OffsetDateTime lastEventAt, String terminalState, boolean closed, String supersededBy,
             OffsetDateTime leaseExpiresAt) {

@@ -29,11 +29,13 @@ public class StreamStatusRepository {
     /** The stream's status, or null when the tenant has no such stream. */
     public Uni<StreamStatus> find(String streamId, String tenant) {
         return pool.preparedQuery(STATUS).execute(Tuple.of(streamId, tenant))
-                .map(rows -> rows.size() == 0 ? null : status(rows.iterator().next()));
+                .map(rows -> rows.size() == 0 ? null : status(rows.iterator().next(), null));
     }
 
-    private static StreamStatus status(Row row) {
-        return StreamStatus.of(row.getString("stream_id"), row.getString("session_id"), row.getOffsetDateTime("created_at"),
+    /** A status from a row with the columns of {@link #STATUS}; {@code sessionId} when the row lacks it. */
+    public static StreamStatus status(Row row, String sessionId) {
+        return StreamStatus.of(row.getString("stream_id"), sessionId != null ? sessionId : row.getString("session_id"),
+                row.getOffsetDateTime("created_at"),
                 row.getInteger("last_seq"), row.getString("last_event"), row.getOffsetDateTime("last_event_at"),
                 row.getString("terminal_state"), row.getBoolean("closed"), row.getString("superseded_by"),
                 row.getOffsetDateTime("lease_expires_at"));

@@ -20,10 +20,10 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @RolesAllowed(Roles.READER)
 public class SessionResource {
 
-    private final SessionQueries sessions;
+    private final SessionRepository sessions;
     private final Callers callers;
 
-    public SessionResource(SessionQueries sessions, Callers callers) {
+    public SessionResource(SessionRepository sessions, Callers callers) {
         this.sessions = sessions;
         this.callers = callers;
     }

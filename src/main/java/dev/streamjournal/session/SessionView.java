@@ -1,6 +1,6 @@
 package dev.streamjournal.session;
 
-import com.fasterxml.jackson.databind.util.RawValue;
+import com.fasterxml.jackson.annotation.JsonRawValue;
 import dev.streamjournal.journal.StreamStatus;
 import java.util.List;
 
@@ -10,5 +10,5 @@ import java.util.List;
  * stream whatever its state; {@code revision} counts transcript changes.
  */
 public record SessionView(String sessionId, String activeStreamId, String currentStreamId, long revision,
-        List<RawValue> messages, List<StreamStatus> streams) {
+        @JsonRawValue String messages, List<StreamStatus> streams) {
 }
