@@ -69,6 +69,7 @@ public class Doorbell {
     private void announce(Change change) {
         hub.publish(change);
         synchronized (this) {
+            // other replicas get ids only: the events stay with this replica's feeds
             pending.merge(change.streamId(), new Change(change.sessionId(), change.streamId(), change.lastSeq(),
                     change.settles()), Doorbell::merge);
             if (sending) {
@@ -96,7 +97,7 @@ public class Doorbell {
                         failure -> {
                             LOG.warnf("doorbell NOTIFY failed (%s); other replicas catch up by their sweep", failure.getMessage());
                             synchronized (this) {
-                                changes.forEach(change -> pending.merge(change.streamId(), change, (newer, older) -> merge(older, newer)));
+                                changes.forEach(change -> pending.merge(change.streamId(), change, Doorbell::merge));
                             }
                             vertx.setTimer(1000, id -> send());
                         });

@@ -123,10 +123,7 @@ final class StreamFeed {
 
     /** Reads everything again (after the wake-up channel was lost). */
     void catchUp() {
-        synchronized (this) {
-            eventsDirty = true;
-            decisionDirty = true;
-        }
+        markAll();
         refresh.request();
     }
 
@@ -160,7 +157,7 @@ final class StreamFeed {
                             return false;
                         });
                     })
-                    .onFailure().invoke(this::restore);
+                    .onFailure().invoke(failure -> markAll());
         }
         if (!readEvents && !decide) {
             return Uni.createFrom().item(false);
@@ -181,10 +178,13 @@ final class StreamFeed {
                         : extend(current, events, decided);
                 publish(next, decided != current.decision());
                 // a decision made after events committed beyond the head: read those before anyone ends on it
-                return full || decided.outcome() != Outcome.MISSING && decided.settlement().lastSeq() > next.head()
-                        && markEvents();
+                boolean behind = decided.outcome() != Outcome.MISSING && decided.settlement().lastSeq() > next.head();
+                if (behind) {
+                    markEvents();
+                }
+                return full || behind;
             });
-        }).onFailure().invoke(this::restore);
+        }).onFailure().invoke(failure -> markAll());
     }
 
     /**
@@ -192,9 +192,12 @@ final class StreamFeed {
      * nothing committed in between is missing), else null: the journal is read instead.
      */
     private static List<JournalEvent> continuing(List<JournalEvent> handed, int head, int target) {
+        if (target <= head) {
+            return null;
+        }
         List<JournalEvent> after = handed.stream().filter(event -> event.seq() > head)
                 .sorted(Comparator.comparingInt(JournalEvent::seq)).toList();
-        if (after.isEmpty() || target <= head) {
+        if (after.isEmpty()) {
             return null;
         }
         for (int i = 0; i < after.size(); i++) {
@@ -215,18 +218,14 @@ final class StreamFeed {
         return extend(new View(upToHead.get(0).seq() - 1, List.of(), decision), upToHead, decision);
     }
 
-    private boolean markEvents() {
-        synchronized (this) {
-            eventsDirty = true;
-        }
-        return true;
+    private synchronized void markEvents() {
+        eventsDirty = true;
     }
 
-    private void restore(Throwable failure) {
-        synchronized (this) {
-            eventsDirty = true;
-            decisionDirty = true;
-        }
+    /** Everything is to be read again: after a lost wake-up channel, or a refresh that failed. */
+    private synchronized void markAll() {
+        eventsDirty = true;
+        decisionDirty = true;
     }
 
     private View extend(View current, List<JournalEvent> events, Decision decision) {

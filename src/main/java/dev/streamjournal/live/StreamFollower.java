@@ -50,10 +50,6 @@ final class StreamFollower {
         return streamId;
     }
 
-    int cursor() {
-        return cursor;
-    }
-
     /** True after {@code stream_end} or a stale or missing settlement: nothing more of this stream will be sent. */
     boolean done() {
         return done;
