@@ -3,6 +3,7 @@ package dev.streamjournal.journal;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamjournal.audit.LifecycleLog;
 import dev.streamjournal.common.ProblemException;
+import dev.streamjournal.journal.JournalRepository.Continuation;
 import dev.streamjournal.live.Change;
 import dev.streamjournal.live.Doorbell;
 import dev.streamjournal.security.Caller;
@@ -17,8 +18,9 @@ import java.util.Map;
  * Appends a batch in one transaction: lock the stream, decide ({@link AppendPlan}), write the events,
  * move the stream row, and for a terminal batch write the transcript and the lifecycle log. The caller
  * hears of it only after commit. The common batch, content that simply continues the stream, is one
- * statement ({@link JournalRepository#APPEND_CONTINUING}); anything else (retried seqs, terminal or
- * closing events, a refused batch) takes the general transaction.
+ * statement ({@link JournalRepository#APPEND_CONTINUING}), shared with the batches of other streams that
+ * wait at the same time ({@link AppendCombiner}); anything else (retried seqs, terminal or closing
+ * events, a batch the combined statement did not write) takes the general transaction.
  *
  * <p>Lock order is session before stream for every transaction that touches the transcript (terminal
  * batches, stream creation), so that appends and creates of one session never deadlock. The change is
@@ -34,10 +36,12 @@ public class AppendService {
     private final JournalConfig config;
     private final ObjectMapper json;
     private final Doorbell doorbell;
+    private final AppendCombiner combiner;
 
     public AppendService(Pool pool, JournalRepository journal, TerminalWriter terminal, LifecycleLog lifecycle,
-            JournalConfig config, ObjectMapper json, Doorbell doorbell) {
+            JournalConfig config, ObjectMapper json, Doorbell doorbell, AppendCombiner combiner) {
         this.doorbell = doorbell;
+        this.combiner = combiner;
         this.pool = pool;
         this.journal = journal;
         this.terminal = terminal;
@@ -67,9 +71,10 @@ public class AppendService {
         if (touchesTranscript) {
             return appendInTransaction(streamId, request, caller, true);
         }
-        return journal.appendContinuing(pool, streamId, caller.tenant(), request.events(), caller.principal())
+        return combiner.append(Continuation.of(streamId, caller.tenant(), caller.principal(), request.events()))
+                .onFailure(AppendCombiner.Refused.class).recoverWithNull()
                 .chain(continued -> {
-                    if (continued == null || continued.lastSeq() == null) {
+                    if (continued == null) {
                         return appendInTransaction(streamId, request, caller, false);
                     }
                     doorbell.ring(new Change(continued.sessionId(), streamId, continued.lastSeq(), false,

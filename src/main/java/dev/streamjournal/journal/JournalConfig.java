@@ -14,6 +14,8 @@ public interface JournalConfig {
 
     Embedded embedded();
 
+    Append append();
+
     interface Limits {
         /** Largest {@code data} of one event (and of a user message), in bytes of JSON. */
         @WithDefault("262144")
@@ -44,6 +46,20 @@ public interface JournalConfig {
         /** Most streams one reaper pass interrupts. */
         @WithDefault("100")
         int reaperBatch();
+    }
+
+    interface Append {
+        /**
+         * Most combined append statements ({@link AppendCombiner}) one replica runs at once; batches that
+         * arrive while all are busy wait and leave together in the next. One keeps the most batches
+         * together (the statement never waits for a lock, so nothing holds it up but its own work).
+         */
+        @WithDefault("1")
+        int statementsInFlight();
+
+        /** Most append batches one combined statement carries. */
+        @WithDefault("64")
+        int batchesPerStatement();
     }
 
     interface Embedded {

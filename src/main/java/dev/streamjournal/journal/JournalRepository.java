@@ -14,10 +14,18 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
-/** The journal's SQL: one method per statement, each run on the caller's connection or transaction. */
+/**
+ * The journal's SQL: one method per statement, each run on the caller's connection or transaction.
+ *
+ * <p>A lease is kept to the whole second, rounded up ({@code date_trunc('second', now()) + lease + 1 s}):
+ * a stream is never reaped before {@code lease_seconds} have passed since its last sign of life, and its
+ * row's indexed lease column changes at most once a second, so that the other updates of a busy stream
+ * are HOT (see {@code V2__streams_fillfactor.sql}).
+ */
 @ApplicationScoped
 public class JournalRepository {
 
@@ -51,47 +59,64 @@ public class JournalRepository {
             """;
 
     /**
-     * The whole append of a batch without terminal or closing events, in one statement (so one round
-     * trip, no explicit transaction): lock the stream, check that the batch simply continues it (not
-     * closed; no content after a terminal event; every explicit seq is the next one), write the events
-     * and move the stream row. It returns the events as stored (one row each), so that this replica's
-     * live feeds need not read them back. When a check fails nothing is written ({@code new_last_seq}
-     * is null) and the caller takes the general path, which decides duplicates and problems.
-     * $1 stream, $2 tenant, $3 explicit seqs (null where omitted), $4 types, $5 data, $6 principal,
-     * $7 true when the batch holds content events.
+     * The whole append of one or more batches without terminal or closing events, each on its own
+     * stream, in one statement (so one round trip and one commit, with no explicit transaction): lock
+     * the streams in stream id order, skipping any that another transaction holds (the statement never
+     * waits for a lock), keep the batches that simply continue their stream (not closed; no content after
+     * a terminal event; every explicit seq is the next one), write their events and move their stream
+     * rows. It returns one row per written event (the event as stored, so that this replica's live feeds
+     * need not read it back) and nothing for a batch that was not written: its caller takes the general
+     * path, which waits for the lock and decides duplicates and problems.
+     * Batches: $1 stream, $2 tenant, $3 principal, $4 holds content events, $5 number of events,
+     * $6 type of the last event. Events, in batch order: $7 batch (1-based), $8 place in the batch
+     * (1-based), $9 explicit seq (null where omitted), $10 type, $11 data.
      */
     static final String APPEND_CONTINUING = """
-            with s as (
+            with batch as (
+                select * from unnest($1::text[], $2::text[], $3::text[], $4::boolean[], $5::integer[], $6::text[])
+                       with ordinality as b(stream_id, tenant, principal, content, events, last_type, b)
+            ), event as (
+                select * from unnest($7::integer[], $8::integer[], $9::integer[], $10::text[], $11::text[])
+                       as e(b, n, seq, type, data)
+            ), locked as (
                 select stream_id, session_id, tenant, last_seq, terminal_state, closed
                   from streams
-                 where stream_id = $1 and tenant = $2
-                   for update
+                 where stream_id = any($1::text[])
+                 order by stream_id
+                   for update skip locked
             ), ok as (
-                select s.* from s
-                 where not s.closed
-                   and (s.terminal_state is null or not $7)
-                   and not exists (select 1 from unnest($3::integer[]) with ordinality as w(seq, n)
-                                    where w.seq is not null and w.seq <> s.last_seq + w.n)
+                select batch.b, batch.principal, batch.events, batch.last_type, locked.*
+                  from batch
+                  join locked on locked.stream_id = batch.stream_id and locked.tenant = batch.tenant
+                 where not locked.closed
+                   and (locked.terminal_state is null or not batch.content)
+                   and not exists (select 1 from event
+                                    where event.b = batch.b and event.seq is not null
+                                      and event.seq <> locked.last_seq + event.n)
             ), inserted as (
                 insert into journal_events (stream_id, seq, session_id, tenant, type, data, principal)
-                select ok.stream_id, ok.last_seq + e.n, ok.session_id, ok.tenant, e.type, e.data::jsonb, $6
-                  from ok, unnest($4::text[], $5::text[]) with ordinality as e(type, data, n)
-                 order by e.n
-             returning seq, position, type, data::text as data, at
+                select ok.stream_id, ok.last_seq + event.n, ok.session_id, ok.tenant, event.type, event.data::jsonb,
+                       ok.principal
+                  from ok
+                  join event on event.b = ok.b
+                 order by ok.b, event.n
+             returning stream_id, seq, position, type, data::text as data, at
             ), moved as (
                 update streams st
-                   set last_seq = ok.last_seq + cardinality($4::text[]),
-                       last_event = ($4::text[])[cardinality($4::text[])],
+                   set last_seq = ok.last_seq + ok.events,
+                       last_event = ok.last_type,
                        last_event_at = now(),
-                       lease_expires_at = now() + make_interval(secs => st.lease_seconds)
+                       lease_expires_at = date_trunc('second', now()) + make_interval(secs => st.lease_seconds + 1)
                   from ok
                  where st.stream_id = ok.stream_id
-             returning st.last_seq
+             returning st.stream_id, st.last_seq
             )
-            select s.session_id, s.terminal_state, (select last_seq from moved) as new_last_seq,
-                   i.seq, i.position, i.type, i.data, i.at
-              from s left join inserted i on true
-             order by i.seq
+            select ok.b::integer as b, ok.session_id, ok.terminal_state, moved.last_seq as new_last_seq,
+                   inserted.seq, inserted.position, inserted.type, inserted.data, inserted.at
+              from ok
+              join moved on moved.stream_id = ok.stream_id
+              join inserted on inserted.stream_id = ok.stream_id
+             order by ok.b, inserted.seq
             """;
 
     static final String UPDATE_AFTER_APPEND = """
@@ -99,7 +124,7 @@ public class JournalRepository {
                set last_seq = $2,
                    last_event = $3,
                    last_event_at = now(),
-                   lease_expires_at = now() + make_interval(secs => lease_seconds),
+                   lease_expires_at = date_trunc('second', now()) + make_interval(secs => lease_seconds + 1),
                    terminal_state = coalesce(terminal_state, $4),
                    terminal_seq = coalesce(terminal_seq, $5),
                    terminal_at = case when terminal_state is null and $4::text is not null
@@ -119,7 +144,7 @@ public class JournalRepository {
     static final String HEARTBEAT = """
             update streams
                set lease_expires_at = case when terminal_state is null
-                                           then now() + make_interval(secs => lease_seconds)
+                                           then date_trunc('second', now()) + make_interval(secs => lease_seconds + 1)
                                            else lease_expires_at end
              where stream_id = $1 and tenant = $2
             returning terminal_state
@@ -202,42 +227,84 @@ public class JournalRepository {
                 .replaceWithVoid();
     }
 
-    /** What {@link #APPEND_CONTINUING} did: {@code lastSeq} is null when it wrote nothing; the events as stored. */
-    public record Continued(String sessionId, TerminalState terminalState, Integer lastSeq, List<JournalEvent> events) {
+    /** A batch of content and trailer events for {@link #appendContinuing}, with each event's data as stored text. */
+    public record Continuation(String streamId, String tenant, String principal, List<EventInput> events,
+            List<String> data) {
+
+        public static Continuation of(String streamId, String tenant, String principal, List<EventInput> events) {
+            List<String> data = new ArrayList<>(events.size());
+            events.forEach(event -> data.add(AppendPlan.dataOf(event).toString()));
+            return new Continuation(streamId, tenant, principal, events, data);
+        }
+    }
+
+    /** What {@link #APPEND_CONTINUING} wrote for one batch: the stream's session and state, its new last seq, the events as stored. */
+    public record Continued(String sessionId, TerminalState terminalState, int lastSeq, List<JournalEvent> events) {
     }
 
     /**
-     * Appends a batch of content and trailer events that continues the stream, in one statement; null
-     * when the tenant has no such stream.
+     * Appends batches that continue their streams, at most one per stream, in one statement. The answer
+     * holds one entry per batch, in order: null where the batch was not written (no such stream in the
+     * tenant, or it does not simply continue the stream).
      */
-    public Uni<Continued> appendContinuing(SqlClient client, String streamId, String tenant, List<EventInput> batch,
-            String principal) {
-        Integer[] seqs = new Integer[batch.size()];
-        String[] types = new String[batch.size()];
-        String[] data = new String[batch.size()];
-        boolean content = false;
-        for (int i = 0; i < batch.size(); i++) {
-            EventInput event = batch.get(i);
-            seqs[i] = event.seq() == null ? null : Math.toIntExact(Math.min(event.seq(), Integer.MAX_VALUE));
-            types[i] = event.type();
-            data[i] = AppendPlan.dataOf(event).toString();
-            content |= EventClass.of(event.type()).orElseThrow() == EventClass.CONTENT;
+    public Uni<List<Continued>> appendContinuing(SqlClient client, List<Continuation> batches) {
+        int events = batches.stream().mapToInt(batch -> batch.events().size()).sum();
+        String[] streamIds = new String[batches.size()];
+        String[] tenants = new String[batches.size()];
+        String[] principals = new String[batches.size()];
+        Boolean[] content = new Boolean[batches.size()];
+        Integer[] counts = new Integer[batches.size()];
+        String[] lastTypes = new String[batches.size()];
+        Integer[] batchOf = new Integer[events];
+        Integer[] places = new Integer[events];
+        Integer[] seqs = new Integer[events];
+        String[] types = new String[events];
+        String[] data = new String[events];
+        int e = 0;
+        for (int b = 0; b < batches.size(); b++) {
+            Continuation batch = batches.get(b);
+            streamIds[b] = batch.streamId();
+            tenants[b] = batch.tenant();
+            principals[b] = batch.principal();
+            counts[b] = batch.events().size();
+            boolean holdsContent = false;
+            for (int n = 0; n < batch.events().size(); n++, e++) {
+                EventInput event = batch.events().get(n);
+                batchOf[e] = b + 1;
+                places[e] = n + 1;
+                seqs[e] = event.seq() == null ? null : Math.toIntExact(Math.min(event.seq(), Integer.MAX_VALUE));
+                types[e] = event.type();
+                data[e] = batch.data().get(n);
+                holdsContent |= EventClass.of(event.type()).orElseThrow() == EventClass.CONTENT;
+                lastTypes[b] = event.type();
+            }
+            content[b] = holdsContent;
         }
-        Tuple args = Tuple.tuple().addString(streamId).addString(tenant).addArrayOfInteger(seqs)
-                .addArrayOfString(types).addArrayOfString(data).addString(principal).addBoolean(content);
+        Tuple args = Tuple.tuple().addArrayOfString(streamIds).addArrayOfString(tenants).addArrayOfString(principals)
+                .addArrayOfBoolean(content).addArrayOfInteger(counts).addArrayOfString(lastTypes)
+                .addArrayOfInteger(batchOf).addArrayOfInteger(places).addArrayOfInteger(seqs)
+                .addArrayOfString(types).addArrayOfString(data);
         return client.preparedQuery(APPEND_CONTINUING).execute(args).map(rows -> {
-            if (rows.size() == 0) {
-                return null;
-            }
-            Row first = rows.iterator().next();
-            List<JournalEvent> events = new ArrayList<>(rows.size());
-            for (Row row : rows) {
-                if (row.getInteger("seq") != null) {
-                    events.add(event(streamId, row));
+            List<Continued> continued = new ArrayList<>(batches.size());
+            Iterator<Row> row = rows.iterator();
+            Row next = row.hasNext() ? row.next() : null;
+            for (int b = 1; b <= batches.size(); b++) {
+                if (next == null || next.getInteger("b") != b) {
+                    continued.add(null);
+                    continue;
                 }
+                String streamId = batches.get(b - 1).streamId();
+                Row first = next;
+                List<JournalEvent> written = new ArrayList<>(counts[b - 1]);
+                while (next != null && next.getInteger("b") == b) {
+                    written.add(event(streamId, next));
+                    next = row.hasNext() ? row.next() : null;
+                }
+                continued.add(new Continued(first.getString("session_id"),
+                        TerminalState.fromWord(first.getString("terminal_state")), first.getInteger("new_last_seq"),
+                        written));
             }
-            return new Continued(first.getString("session_id"), TerminalState.fromWord(first.getString("terminal_state")),
-                    first.getInteger("new_last_seq"), events);
+            return continued;
         });
     }
 

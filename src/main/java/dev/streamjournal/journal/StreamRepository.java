@@ -39,7 +39,7 @@ public class StreamRepository {
     private static final String INSERT_STREAM = """
             insert into streams (stream_id, session_id, tenant, create_request, created_by, created_at,
                                  lease_seconds, lease_expires_at)
-            values ($1, $2, $3, $4::text::jsonb, $5, clock_timestamp(), $6, now() + make_interval(secs => $6::integer))
+            values ($1, $2, $3, $4::text::jsonb, $5, clock_timestamp(), $6, date_trunc('second', now()) + make_interval(secs => $6::integer + 1))
             """;
 
     private static final String SET_ACTIVE_STREAM = """

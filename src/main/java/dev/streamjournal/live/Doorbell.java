@@ -22,7 +22,8 @@ import org.jboss.logging.Logger;
  * all). The subscribers of this replica are woken at once, in process. The other replicas hear of it
  * through one coalesced NOTIFY on channel {@code journal}: while one is on its way, further changes
  * collect (the last one per stream wins) and leave together in the next, so a replica has at most one
- * NOTIFY transaction in flight however fast it appends. A replica that dies between a commit and its
+ * NOTIFY transaction in flight however fast it appends, and sends at most one per
+ * {@code journal.live.doorbell-interval}. A replica that dies between a commit and its
  * doorbell delays the others only until their {@link ChangeSweep} reads the change from the journal.
  */
 @ApplicationScoped
@@ -43,13 +44,16 @@ public class Doorbell {
     private final Vertx vertx;
     private final String replica = UUID.randomUUID().toString();
     private final Map<String, Change> pending = new LinkedHashMap<>();
+    private final long intervalNanos;
     private boolean sending;
+    private long lastSent;
 
-    public Doorbell(Pool pool, LiveHub hub, ObjectMapper json, Vertx vertx) {
+    public Doorbell(Pool pool, LiveHub hub, ObjectMapper json, Vertx vertx, LiveConfig config) {
         this.pool = pool;
         this.hub = hub;
         this.json = json;
         this.vertx = vertx;
+        this.intervalNanos = config.doorbellInterval().toNanos();
     }
 
     /** This replica's id in its notifications, so that it can ignore its own. */
@@ -89,11 +93,12 @@ public class Doorbell {
             }
             changes = new ArrayList<>(pending.values());
             pending.clear();
+            lastSent = System.nanoTime();
         }
         pool.preparedQuery(NOTIFY).execute(Tuple.of(payloads(changes).toArray(String[]::new)))
                 .ifNoItem().after(Duration.ofSeconds(10)).fail()
                 .subscribe().with(
-                        rows -> send(),
+                        rows -> sendNext(),
                         failure -> {
                             LOG.warnf("doorbell NOTIFY failed (%s); other replicas catch up by their sweep", failure.getMessage());
                             synchronized (this) {
@@ -101,6 +106,23 @@ public class Doorbell {
                             }
                             vertx.setTimer(1000, id -> send());
                         });
+    }
+
+    /** Sends what collected meanwhile, no sooner than {@code journal.live.doorbell-interval} after the last NOTIFY. */
+    private void sendNext() {
+        long wait;
+        synchronized (this) {
+            if (pending.isEmpty()) {
+                sending = false;
+                return;
+            }
+            wait = intervalNanos - (System.nanoTime() - lastSent);
+        }
+        if (wait < 1_000_000) {
+            send();
+        } else {
+            vertx.setTimer(wait / 1_000_000, id -> send());
+        }
     }
 
     /** The changes as NOTIFY payloads {@code {"replica", "changes": [[sessionId, streamId, lastSeq, settles], ...]}}. */

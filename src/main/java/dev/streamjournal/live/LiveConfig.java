@@ -29,6 +29,14 @@ public interface LiveConfig {
     @WithDefault("1s")
     Duration sweepInterval();
 
+    /**
+     * Least time between two doorbell NOTIFYs of one replica; the changes committed meanwhile leave
+     * together in the next. Every NOTIFY wakes every replica's listener (this one's too), so under a
+     * heavy append load this bounds what the doorbell costs; it delays only other replicas' subscribers.
+     */
+    @WithDefault("5ms")
+    Duration doorbellInterval();
+
     /** How often the LISTEN connection is checked with a round trip. */
     @WithDefault("5s")
     Duration listenCheckInterval();

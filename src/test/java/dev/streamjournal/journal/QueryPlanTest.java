@@ -39,8 +39,10 @@ class QueryPlanTest {
         queries.put(JournalRepository.CONTENT_EVENTS, new Object[] {"st"});
         queries.put(JournalRepository.HEARTBEAT, new Object[] {"st", "default"});
         queries.put(JournalRepository.TENANT_PAGE, new Object[] {"st", "default", 10, 101});
-        queries.put(JournalRepository.APPEND_CONTINUING, new Object[] {"st", "default", new Integer[] {null},
-                new String[] {"token"}, new String[] {"{}"}, "p", true});
+        queries.put(JournalRepository.APPEND_CONTINUING, new Object[] {new String[] {"st", "st2"},
+                new String[] {"default", "default"}, new String[] {"p", "p"}, new Boolean[] {true, true},
+                new Integer[] {1, 1}, new String[] {"token", "token"}, new Integer[] {1, 2}, new Integer[] {1, 1},
+                new Integer[] {null, null}, new String[] {"token", "token"}, new String[] {"{}", "{}"}});
         queries.put(StreamStatusRepository.STATUS, new Object[] {"st", "default"});
         queries.put(ChangeSweep.STREAMS, new Object[] {new String[] {"st", "st2"}});
         queries.put(ChangeSweep.SESSIONS, new Object[] {new String[] {"s", "s2"}});
