@@ -1,34 +1,52 @@
--- pgbench: the SQL the service runs for an append of one content event without seq: one statement,
--- no explicit transaction (JournalRepository.APPEND_CONTINUING, as AppendService runs it for a batch
--- without terminal or closing events). The doorbell NOTIFY is not part of it: it is sent after the
--- commit, at most one in flight per replica, covering all appends committed meanwhile.
+-- pgbench: the SQL the service runs for an append of one content event without seq, when no other
+-- batch waits to share the statement: JournalRepository.APPEND_CONTINUING with one batch, one statement,
+-- no explicit transaction (AppendService runs it for every batch without terminal or closing events;
+-- batches of other streams that arrive while one runs share the next). The doorbell NOTIFY is not part
+-- of it: it is sent after the commit, at most one per 5 ms per replica, covering all appends meanwhile.
 -- Each client appends to its own stream pgb-<client_id> (bench/sql/setup.sql).
--- Keep this file in step with the service's SQL when that changes.
-with s as (
+-- Generated from the service's SQL: keep this file in step with it when that changes.
+with batch as (
+    select * from unnest(array['pgb-' || :client_id]::text[], array['default']::text[], array['anonymous']::text[], array[true]::boolean[], array[1]::integer[], array['token']::text[])
+           with ordinality as b(stream_id, tenant, principal, content, events, last_type, b)
+), event as (
+    select * from unnest(array[1]::integer[], array[1]::integer[], array[null]::integer[], array['token']::text[], array['{"text":"lorem ipsum "}']::text[])
+           as e(b, n, seq, type, data)
+), locked as (
     select stream_id, session_id, tenant, last_seq, terminal_state, closed
       from streams
-     where stream_id = 'pgb-' || :client_id and tenant = 'default'
-       for update
+     where stream_id = any(array['pgb-' || :client_id]::text[])
+     order by stream_id
+       for update skip locked
 ), ok as (
-    select s.* from s
-     where not s.closed
-       and (s.terminal_state is null or not true)
-       and not exists (select 1 from unnest(array[null]::integer[]) with ordinality as w(seq, n)
-                        where w.seq is not null and w.seq <> s.last_seq + w.n)
+    select batch.b, batch.principal, batch.events, batch.last_type, locked.*
+      from batch
+      join locked on locked.stream_id = batch.stream_id and locked.tenant = batch.tenant
+     where not locked.closed
+       and (locked.terminal_state is null or not batch.content)
+       and not exists (select 1 from event
+                        where event.b = batch.b and event.seq is not null
+                          and event.seq <> locked.last_seq + event.n)
 ), inserted as (
     insert into journal_events (stream_id, seq, session_id, tenant, type, data, principal)
-    select ok.stream_id, ok.last_seq + e.n, ok.session_id, ok.tenant, e.type, e.data::jsonb, 'anonymous'
-      from ok, unnest(array['token']::text[], array['{"text":"lorem ipsum "}']::text[]) with ordinality as e(type, data, n)
-     order by e.n
+    select ok.stream_id, ok.last_seq + event.n, ok.session_id, ok.tenant, event.type, event.data::jsonb,
+           ok.principal
+      from ok
+      join event on event.b = ok.b
+     order by ok.b, event.n
+ returning stream_id, seq, position, type, data::text as data, at
 ), moved as (
     update streams st
-       set last_seq = ok.last_seq + 1,
-           last_event = 'token',
+       set last_seq = ok.last_seq + ok.events,
+           last_event = ok.last_type,
            last_event_at = now(),
-           lease_expires_at = now() + make_interval(secs => st.lease_seconds)
+           lease_expires_at = date_trunc('second', now()) + make_interval(secs => st.lease_seconds + 1)
       from ok
      where st.stream_id = ok.stream_id
- returning st.last_seq
+ returning st.stream_id, st.last_seq
 )
-select s.session_id, s.terminal_state, (select last_seq from moved) as new_last_seq
-  from s;
+select ok.b::integer as b, ok.session_id, ok.terminal_state, moved.last_seq as new_last_seq,
+       inserted.seq, inserted.position, inserted.type, inserted.data, inserted.at
+  from ok
+  join moved on moved.stream_id = ok.stream_id
+  join inserted on inserted.stream_id = ok.stream_id
+ order by ok.b, inserted.seq;
