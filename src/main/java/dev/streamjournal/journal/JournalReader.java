@@ -24,6 +24,11 @@ public class JournalReader {
         return journal.page(pool, streamId, tenant, afterSeq, limit);
     }
 
+    /** Up to {@code limit} events and about {@code maxBytes} of data (at least one event) after {@code afterSeq}. */
+    public Uni<List<JournalEvent>> after(String streamId, String tenant, int afterSeq, int limit, long maxBytes) {
+        return journal.boundedPage(pool, streamId, tenant, afterSeq, limit, maxBytes);
+    }
+
     /** The stream ids of a session of the tenant, in creation order. */
     public Uni<List<String>> streamIdsOfSession(String sessionId, String tenant) {
         return journal.streamIdsOfSession(pool, sessionId, tenant);

@@ -158,6 +158,25 @@ public class JournalRepository {
              limit $3
             """;
 
+    /**
+     * A catch-up page: up to $3 events after $2 of the tenant's stream, cut where their data (as text)
+     * passes $5 bytes (always at least one event), so that what a lagging reader holds stays bounded
+     * however large the events are.
+     */
+    static final String BOUNDED_PAGE = """
+            select seq, position, type, data, at
+              from (select e.seq, e.position, e.type, t.data, e.at,
+                           sum(octet_length(t.data)) over (order by e.seq) as bytes,
+                           row_number() over (order by e.seq) as n
+                      from journal_events e
+                     cross join lateral (select e.data::text as data) t
+                     where e.stream_id = $1 and e.seq > $2 and e.tenant = $4
+                     order by e.seq
+                     limit $3) page
+             where n = 1 or bytes <= $5
+             order by seq
+            """;
+
     /** A page of the tenant's stream in one statement: no row when there is no such stream, one empty row at the end. */
     static final String TENANT_PAGE = """
             select e.seq, e.position, e.type, e.data::text as data, e.at
@@ -363,6 +382,13 @@ public class JournalRepository {
     /** Up to {@code limit} events of the tenant's stream after {@code afterSeq}, in seq order. */
     public Uni<List<JournalEvent>> page(SqlClient client, String streamId, String tenant, int afterSeq, int limit) {
         return client.preparedQuery(PAGE).execute(Tuple.of(streamId, afterSeq, limit, tenant))
+                .map(rows -> events(streamId, rows));
+    }
+
+    /** Up to {@code limit} events (and about {@code maxBytes} of data, at least one event) of the tenant's stream after {@code afterSeq}. */
+    public Uni<List<JournalEvent>> boundedPage(SqlClient client, String streamId, String tenant, int afterSeq, int limit,
+            long maxBytes) {
+        return client.preparedQuery(BOUNDED_PAGE).execute(Tuple.of(streamId, afterSeq, limit, tenant, maxBytes))
                 .map(rows -> events(streamId, rows));
     }
 

@@ -71,7 +71,7 @@ public class LiveChannels {
     private StreamFollower follower(String streamId, int cursor, boolean qualifiedIds, Caller caller) {
         return new StreamFollower(streamId, cursor, qualifiedIds, (id, after, limit) -> {
             catchUpReads.increment();
-            return reader.after(id, caller.tenant(), after, limit);
+            return reader.after(id, caller.tenant(), after, limit, StreamFeed.BUFFER_BYTES);
         }, config.catchUpPageSize(), feeds::entry);
     }
 

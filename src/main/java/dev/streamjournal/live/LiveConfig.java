@@ -21,8 +21,8 @@ public interface LiveConfig {
     @WithDefault("200")
     int pageSize();
 
-    /** Most journal events a subscriber that lags behind its feed reads (and holds) at once. */
-    @WithDefault("500")
+    /** Most journal events a subscriber that lags behind its feed reads (and holds) at once; at most 1 MiB of data. */
+    @WithDefault("2000")
     int catchUpPageSize();
 
     /** How often each replica reads the journal for changes whose doorbell it missed (a replica died after a commit). */

@@ -47,6 +47,7 @@ class QueryPlanTest {
         queries.put(ChangeSweep.STREAMS, new Object[] {new String[] {"st", "st2"}});
         queries.put(ChangeSweep.SESSIONS, new Object[] {new String[] {"s", "s2"}});
         queries.put(JournalRepository.PAGE, new Object[] {"st", 10, 101, "default"});
+        queries.put(JournalRepository.BOUNDED_PAGE, new Object[] {"st", 10, 2000, "default", 1L << 20});
         queries.put(LeaseReaper.LOCK_EXPIRED, new Object[] {100});
         queries.put("select count(*) from sessions where session_id = $1 and tenant = $2", new Object[] {"s", "default"});
         queries.put(SessionRepository.VIEW, new Object[] {"s", "default"});
