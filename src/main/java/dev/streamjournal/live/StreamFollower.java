@@ -14,7 +14,8 @@ import java.util.function.Function;
  * puts the settlement where it belongs: right after the terminal event; at once when the client resumed
  * at or past it; when the stream turns stale or vanishes (which ends it); and when it resumed past the
  * end of a closed stream. It ends after {@code stream_end}. Only a client further behind than the
- * feed's buffer reads the journal, its own pages of at most {@code journal.live.catch-up-page-size}.
+ * feed's buffer reads the journal, its own pages of at most {@code journal.live.catch-up-page-size},
+ * each read while the one before it is written (so at most two are held).
  */
 final class StreamFollower {
 
@@ -30,6 +31,9 @@ final class StreamFollower {
     private final Function<JournalEvent, StreamFeed.Entry> framing;
 
     private int cursor;
+    /** The catch-up page after {@code prefetchedAfter}, read while the previous one was written; or null. */
+    private Uni<List<JournalEvent>> prefetched;
+    private int prefetchedAfter;
     private Outcome settledAs;
     private boolean done;
 
@@ -71,16 +75,35 @@ final class StreamFollower {
             return Uni.createFrom().item(frames(buffered, view));
         }
         int upTo = view.firstBuffered() - 1;
-        return catchUp.after(streamId, cursor, Math.min(catchUpPageSize, upTo - cursor))
-                .map(events -> {
-                    List<StreamFeed.Entry> entries = new ArrayList<>(events.size());
-                    for (JournalEvent event : events) {
-                        if (event.seq() <= upTo) {
-                            entries.add(framing.apply(event));
-                        }
-                    }
-                    return frames(entries, view);
-                });
+        return catchUpPage(upTo).map(events -> {
+            List<StreamFeed.Entry> entries = new ArrayList<>(events.size());
+            for (JournalEvent event : events) {
+                if (event.seq() <= upTo) {
+                    entries.add(framing.apply(event));
+                }
+            }
+            if (!entries.isEmpty() && entries.get(entries.size() - 1).seq() < upTo) {
+                prefetch(entries.get(entries.size() - 1).seq(), upTo);
+            }
+            return frames(entries, view);
+        });
+    }
+
+    /** The catch-up page after the cursor: the one read ahead while the previous was written, if it starts there. */
+    private Uni<List<JournalEvent>> catchUpPage(int upTo) {
+        Uni<List<JournalEvent>> page = prefetched != null && prefetchedAfter == cursor ? prefetched
+                : catchUp.after(streamId, cursor, Math.min(catchUpPageSize, upTo - cursor));
+        prefetched = null;
+        return page;
+    }
+
+    /** Starts reading the page after {@code after} now, so that it is there when the connection asks for it. */
+    private void prefetch(int after, int upTo) {
+        Uni<List<JournalEvent>> page = catchUp.after(streamId, after, Math.min(catchUpPageSize, upTo - after))
+                .memoize().indefinitely();
+        page.subscribe().with(ignored -> { }, ignored -> { });
+        prefetched = page;
+        prefetchedAfter = after;
     }
 
     /** Frames for {@code events} (the next ones after the cursor, in seq order, none past the head). */
