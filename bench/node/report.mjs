@@ -77,7 +77,7 @@ if (parts.some((p) => p.section === 'append' && p.latencyNote)) md.push(pgbenchN
 
 // ---- reads ----------------------------------------------------------------------------------------
 md.push('## Reads', '');
-md.push(`wrk, ${meta.readConnections} connections, all on one stream with 100 events (tenant default; the JWT names the same tenant and is verified on every request). Floor: pgbench primary-key SELECT of that stream's row (\`bench/sql/select-pk.sql\`), same connections.`, '');
+md.push(`wrk, ${meta.readConnections} connections, all on one stream with 100 events, after a VACUUM ANALYZE of the database the appends filled (tenant default; the JWT names the same tenant and is verified on every request). Floor: pgbench primary-key SELECT of that stream's row (\`bench/sql/select-pk.sql\`), same connections.`, '');
 const selectFloor = find((p) => p.section === 'read' && p.tool === 'pgbench');
 const selectTps = ok(selectFloor) ? selectFloor.requestsPerSecond : null;
 md.push(table(['scenario', 'req/s', 'mean ms', 'p50 ms', 'p99 ms', 'non-200 / failed', 'req/s ÷ SELECT'],

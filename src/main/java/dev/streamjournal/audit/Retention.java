@@ -29,7 +29,7 @@ public class Retention {
                  limit $2
                    for update skip locked
             ), emptied as (
-                update journal_events e set data = '{}'::jsonb
+                update journal_events e set data = '{}'::jsonb, data_bytes = 2
                   from due where e.stream_id = due.stream_id
             ), marked as (
                 update streams s set payloads_pruned_at = now()

@@ -105,7 +105,7 @@ public class ProblemMappers {
     }
 
     /** True when the failure comes from the database being unreachable or overloaded, not from the request. */
-    static boolean isInfrastructure(Throwable e) {
+    public static boolean isInfrastructure(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof ConnectException || t instanceof ClosedConnectionException || t instanceof TimeoutException) {
                 return true;

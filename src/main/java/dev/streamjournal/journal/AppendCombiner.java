@@ -1,5 +1,6 @@
 package dev.streamjournal.journal;
 
+import dev.streamjournal.common.ProblemMappers;
 import dev.streamjournal.journal.JournalRepository.Continuation;
 import dev.streamjournal.journal.JournalRepository.Continued;
 import io.micrometer.core.instrument.Counter;
@@ -11,12 +12,15 @@ import io.vertx.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.pgclient.PgException;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Group commit for the common append: batches that continue their streams share one statement
@@ -29,22 +33,23 @@ import java.util.Set;
  * combine with. Every batch is answered only after the statement's commit, on the Vert.x context it
  * came from.
  *
- * <p>A statement that PostgreSQL refuses was rolled back whole: each of its batches is then answered
- * with {@link Refused}, and the caller runs it again alone on the general path, so that one bad batch
- * cannot fail the others. A statement whose outcome is unknown (the connection broke) fails all of its
- * batches with that failure: running them again could write them twice.
+ * <p>A batch the statement did not write (its stream is locked by another transaction, or the batch
+ * does not simply continue it) takes the general path, and so does every batch of a statement that
+ * PostgreSQL refused (it was rolled back whole), each alone, so that one bad batch cannot fail the
+ * others. Until a batch is answered, whichever path wrote it, the next batch of its stream waits: a
+ * replica writes the batches of one stream in the order they arrived. A statement whose outcome is
+ * unknown (the connection broke, or no answer within {@link #STATEMENT_TIMEOUT}) fails all of its
+ * batches with that failure (503): running them again could write them twice.
  */
 @ApplicationScoped
 public class AppendCombiner {
 
-    /** The combined statement was refused by PostgreSQL and rolled back; run this batch again on its own. */
-    public static final class Refused extends RuntimeException {
-        Refused(Throwable cause) {
-            super("the combined append statement was refused", cause, false, false);
-        }
-    }
+    /** How long a combined statement may take before its batches are answered with an unknown outcome. */
+    static final Duration STATEMENT_TIMEOUT = Duration.ofSeconds(10);
 
-    private record Waiting(Continuation batch, int dataChars, Context context, UniEmitter<? super Continued> answer) {
+    /** One waiting batch: what to answer when it is written, and the general path when it is not. */
+    private record Waiting(Continuation batch, int dataChars, Context context, UniEmitter<Object> answer,
+            Function<Continued, Object> written, Supplier<Uni<?>> generalPath) {
     }
 
     private final Pool pool;
@@ -53,6 +58,8 @@ public class AppendCombiner {
     private final Counter statements;
     private final Counter combined;
     private final ArrayDeque<Waiting> queue = new ArrayDeque<>();
+    /** Streams with a batch taken and not yet answered: their next batch waits. */
+    private final Set<String> busy = new HashSet<>();
     private int inFlight;
 
     public AppendCombiner(Pool pool, JournalRepository journal, JournalConfig config, MeterRegistry registry) {
@@ -66,21 +73,24 @@ public class AppendCombiner {
     }
 
     /**
-     * Appends a batch of content and trailer events if it simply continues its stream; null when it
-     * was not written (no such stream in the tenant, or the general path must decide it).
+     * Appends a batch of content and trailer events. When the combined statement wrote it, the answer
+     * is {@code written} of what it wrote; otherwise it is what {@code generalPath} answers.
      */
-    public Uni<Continued> append(Continuation batch) {
+    @SuppressWarnings("unchecked")
+    public <T> Uni<T> append(Continuation batch, Function<Continued, T> written, Supplier<Uni<T>> generalPath) {
         int dataChars = 0;
         for (String data : batch.data()) {
             dataChars += data.length();
         }
         int size = dataChars;
-        return Uni.createFrom().emitter(answer -> {
+        Uni<Object> answer = Uni.createFrom().emitter(emitter -> {
             synchronized (this) {
-                queue.add(new Waiting(batch, size, Vertx.currentContext(), answer));
+                queue.add(new Waiting(batch, size, Vertx.currentContext(), emitter,
+                        (Function<Continued, Object>) written, (Supplier<Uni<?>>) (Supplier<?>) generalPath));
             }
             dispatch();
         });
+        return (Uni<T>) answer;
     }
 
     private void dispatch() {
@@ -91,32 +101,39 @@ public class AppendCombiner {
                     return;
                 }
                 statement = take();
+                if (statement.isEmpty()) {
+                    return;
+                }
                 inFlight++;
             }
             run(statement);
         }
     }
 
-    /** The next statement's batches: arrival order, one per stream, within the limits. */
+    /** The next statement's batches: arrival order, one per stream, none of a busy stream, within the limits. */
     private List<Waiting> take() {
         List<Waiting> statement = new ArrayList<>();
-        Set<String> streams = new HashSet<>();
+        Set<String> skipped = new HashSet<>();
         int events = 0;
         long chars = 0;
         for (Iterator<Waiting> waiting = queue.iterator(); waiting.hasNext()
                 && statement.size() < config.append().batchesPerStatement(); ) {
             Waiting next = waiting.next();
+            String stream = next.batch().streamId();
+            if (busy.contains(stream) || skipped.contains(stream)) {
+                skipped.add(stream);
+                continue;
+            }
             int nextEvents = next.batch().events().size();
             if (!statement.isEmpty() && (events + nextEvents > config.limits().batchEvents()
                     || chars + next.dataChars() > config.limits().batchBytes())) {
                 break;
             }
-            if (streams.add(next.batch().streamId())) {
-                waiting.remove();
-                statement.add(next);
-                events += nextEvents;
-                chars += next.dataChars();
-            }
+            waiting.remove();
+            busy.add(stream);
+            statement.add(next);
+            events += nextEvents;
+            chars += next.dataChars();
         }
         return statement;
     }
@@ -124,20 +141,69 @@ public class AppendCombiner {
     private void run(List<Waiting> statement) {
         List<Continuation> batches = new ArrayList<>(statement.size());
         statement.forEach(waiting -> batches.add(waiting.batch()));
-        journal.appendContinuing(pool, batches).subscribe().with(
-                written -> {
-                    finished(statement.size());
-                    for (int i = 0; i < statement.size(); i++) {
-                        Continued continued = written.get(i);
-                        answer(statement.get(i), answer -> answer.complete(continued));
-                    }
+        Uni.createFrom().deferred(() -> journal.appendContinuing(pool, batches))
+                .ifNoItem().after(STATEMENT_TIMEOUT).fail()
+                .subscribe().with(
+                        written -> {
+                            for (int i = 0; i < statement.size(); i++) {
+                                settle(statement.get(i), written.get(i));
+                            }
+                            finished(statement.size());
+                        },
+                        failure -> {
+                            boolean refused = statement.size() > 1 && refused(failure);
+                            for (Waiting waiting : statement) {
+                                if (refused) {
+                                    settle(waiting, null);
+                                } else {
+                                    answer(waiting, emitter -> emitter.fail(failure));
+                                    release(waiting);
+                                }
+                            }
+                            finished(statement.size());
+                        });
+    }
+
+    /**
+     * True when PostgreSQL refused the statement with an error that rolled it back (not a broken
+     * connection, an administrator's shutdown or an internal failure, whose outcome is unknown).
+     */
+    static boolean refused(Throwable failure) {
+        return failure instanceof PgException pg && "ERROR".equals(pg.getSeverity())
+                && !ProblemMappers.isInfrastructure(pg)
+                && pg.getSqlState() != null && !pg.getSqlState().startsWith("58") && !pg.getSqlState().startsWith("XX");
+    }
+
+    /** Answers a batch the statement wrote, or runs it on the general path when it did not. */
+    private void settle(Waiting waiting, Continued continued) {
+        if (continued != null) {
+            answer(waiting, emitter -> {
+                try {
+                    emitter.complete(waiting.written().apply(continued));
+                } catch (RuntimeException e) {
+                    emitter.fail(e);
+                }
+            });
+            release(waiting);
+            return;
+        }
+        Uni.createFrom().deferred(waiting.generalPath()).subscribe().with(
+                result -> {
+                    answer(waiting, emitter -> emitter.complete(result));
+                    release(waiting);
                 },
                 failure -> {
-                    finished(statement.size());
-                    Throwable answered = failure instanceof PgException && statement.size() > 1
-                            ? new Refused(failure) : failure;
-                    statement.forEach(waiting -> answer(waiting, answer -> answer.fail(answered)));
+                    answer(waiting, emitter -> emitter.fail(failure));
+                    release(waiting);
                 });
+    }
+
+    /** The batch is answered: the next batch of its stream may go. */
+    private void release(Waiting waiting) {
+        synchronized (this) {
+            busy.remove(waiting.batch().streamId());
+        }
+        dispatch();
     }
 
     private void finished(int batches) {
@@ -149,7 +215,7 @@ public class AppendCombiner {
         dispatch();
     }
 
-    private static void answer(Waiting waiting, java.util.function.Consumer<UniEmitter<? super Continued>> action) {
+    private static void answer(Waiting waiting, java.util.function.Consumer<UniEmitter<Object>> action) {
         if (waiting.context() == null) {
             action.accept(waiting.answer());
         } else {

@@ -71,18 +71,14 @@ public class AppendService {
         if (touchesTranscript) {
             return appendInTransaction(streamId, request, caller, true);
         }
-        return combiner.append(Continuation.of(streamId, caller.tenant(), caller.principal(), request.events()))
-                .onFailure(AppendCombiner.Refused.class).recoverWithNull()
-                .chain(continued -> {
-                    if (continued == null) {
-                        return appendInTransaction(streamId, request, caller, false);
-                    }
+        return combiner.append(Continuation.of(streamId, caller.tenant(), caller.principal(), request.events()),
+                continued -> {
                     doorbell.ring(new Change(continued.sessionId(), streamId, continued.lastSeq(), false,
                             continued.events()));
-                    return Uni.createFrom().item(new AppendResult(streamId, continued.lastSeq(),
-                            request.events().size(), 0, continued.terminalState() != null,
-                            continued.terminalState(), false));
-                });
+                    return new AppendResult(streamId, continued.lastSeq(), request.events().size(), 0,
+                            continued.terminalState() != null, continued.terminalState(), false);
+                },
+                () -> appendInTransaction(streamId, request, caller, false));
     }
 
     /** The general path: lock, decide with {@link AppendPlan} (duplicates, conflicts, terminal), write. */

@@ -51,8 +51,8 @@ public class JournalRepository {
             """;
 
     private static final String INSERT_EVENTS = """
-            insert into journal_events (stream_id, seq, session_id, tenant, type, data, principal)
-            select $1, e.seq, $2, s.tenant, e.type, e.data::jsonb, $3
+            insert into journal_events (stream_id, seq, session_id, tenant, type, data, data_bytes, principal)
+            select $1, e.seq, $2, s.tenant, e.type, e.data::jsonb, octet_length(e.data), $3
               from unnest($4::integer[], $5::text[], $6::text[]) with ordinality as e(seq, type, data, n)
              cross join (select tenant from streams where stream_id = $1) s
              order by e.n
@@ -82,6 +82,7 @@ public class JournalRepository {
                 select stream_id, session_id, tenant, last_seq, terminal_state, closed
                   from streams
                  where stream_id = any($1::text[])
+                   and (stream_id, tenant) in (select stream_id, tenant from batch)
                  order by stream_id
                    for update skip locked
             ), ok as (
@@ -94,9 +95,9 @@ public class JournalRepository {
                                     where event.b = batch.b and event.seq is not null
                                       and event.seq <> locked.last_seq + event.n)
             ), inserted as (
-                insert into journal_events (stream_id, seq, session_id, tenant, type, data, principal)
+                insert into journal_events (stream_id, seq, session_id, tenant, type, data, data_bytes, principal)
                 select ok.stream_id, ok.last_seq + event.n, ok.session_id, ok.tenant, event.type, event.data::jsonb,
-                       ok.principal
+                       octet_length(event.data), ok.principal
                   from ok
                   join event on event.b = ok.b
                  order by ok.b, event.n
@@ -159,19 +160,19 @@ public class JournalRepository {
             """;
 
     /**
-     * A catch-up page: up to $3 events after $2 of the tenant's stream, cut where their data (as text)
-     * passes $5 bytes (always at least one event), so that what a lagging reader holds stays bounded
-     * however large the events are.
+     * A catch-up page: up to $3 events after $2 of the tenant's stream, cut where their data passes $5
+     * bytes of text (always at least one event), so that what a lagging reader holds stays bounded
+     * however large the events are. The sizes are the ones stored with the events ({@code data_bytes}),
+     * so only the rows kept are turned into text.
      */
     static final String BOUNDED_PAGE = """
-            select seq, position, type, data, at
-              from (select e.seq, e.position, e.type, t.data, e.at,
-                           sum(octet_length(t.data)) over (order by e.seq) as bytes,
-                           row_number() over (order by e.seq) as n
-                      from journal_events e
-                     cross join lateral (select e.data::text as data) t
-                     where e.stream_id = $1 and e.seq > $2 and e.tenant = $4
-                     order by e.seq
+            select seq, position, type, data::text as data, at
+              from (select seq, position, type, data, at,
+                           sum(coalesce(data_bytes, octet_length(data::text))) over (order by seq) as bytes,
+                           row_number() over (order by seq) as n
+                      from journal_events
+                     where stream_id = $1 and seq > $2 and tenant = $4
+                     order by seq
                      limit $3) page
              where n = 1 or bytes <= $5
              order by seq

@@ -2,12 +2,15 @@ package dev.streamjournal.settlement;
 
 import dev.streamjournal.live.LiveHub;
 import dev.streamjournal.security.Caller;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -20,13 +23,15 @@ public class SettlementService {
 
     private final SettlementRepository repository;
     private final LiveHub hub;
-    private final MeterRegistry metrics;
+    private final Map<Outcome, Counter> outcomes = new EnumMap<>(Outcome.class);
     private final AtomicInteger parked = new AtomicInteger();
 
     public SettlementService(SettlementRepository repository, LiveHub hub, MeterRegistry metrics) {
         this.repository = repository;
         this.hub = hub;
-        this.metrics = metrics;
+        for (Outcome outcome : Outcome.values()) {
+            outcomes.put(outcome, metrics.counter("journal.settlement.outcomes", "outcome", outcome.word()));
+        }
         metrics.gauge("journal.settlement.parked", parked);
     }
 
@@ -34,8 +39,7 @@ public class SettlementService {
     public Uni<Settlement> settle(String streamId, Caller caller) {
         return repository.facts(streamId, caller.tenant())
                 .map(facts -> SettlementDecision.decide(streamId, facts, Instant.now()))
-                .invoke(settlement -> metrics.counter("journal.settlement.outcomes",
-                        "outcome", settlement.outcome().word()).increment());
+                .invoke(settlement -> outcomes.get(settlement.outcome()).increment());
     }
 
     /**
