@@ -15,6 +15,7 @@ with batch as (
     select stream_id, session_id, tenant, last_seq, terminal_state, closed
       from streams
      where stream_id = any(array['pgb-' || :client_id]::text[])
+       and (stream_id, tenant) in (select stream_id, tenant from batch)
      order by stream_id
        for update skip locked
 ), ok as (
@@ -27,9 +28,9 @@ with batch as (
                         where event.b = batch.b and event.seq is not null
                           and event.seq <> locked.last_seq + event.n)
 ), inserted as (
-    insert into journal_events (stream_id, seq, session_id, tenant, type, data, principal)
+    insert into journal_events (stream_id, seq, session_id, tenant, type, data, data_bytes, principal)
     select ok.stream_id, ok.last_seq + event.n, ok.session_id, ok.tenant, event.type, event.data::jsonb,
-           ok.principal
+           octet_length(event.data), ok.principal
       from ok
       join event on event.b = ok.b
      order by ok.b, event.n
