@@ -25,8 +25,11 @@ import java.util.function.Supplier;
 /**
  * Group commit for the common append: batches that continue their streams share one statement
  * ({@link JournalRepository#APPEND_CONTINUING}), so one round trip and one commit serve all of them.
- * At most {@code journal.append.statements-in-flight} such statements run at once; a batch that
- * arrives while they are all busy waits and leaves with the others that wait, in arrival order, at
+ * One statement runs at a time unless the batches waiting for it hold at least
+ * {@code journal.append.parallel-events} events; then up to {@code journal.append.statements-in-flight}
+ * run at once (a statement of few events is bound by its round trip and gains most from carrying more
+ * batches; a large one is bound by its backend's CPU and gains from a second backend). A batch that
+ * arrives while statements run waits and leaves with the others that wait, in arrival order, at
  * most one batch per stream per statement and at most {@code journal.append.batches-per-statement}
  * batches (or {@code journal.limits.batch-events} events, or {@code journal.limits.batch-bytes} of
  * data) in one. A lone batch leaves at once, so combining costs no latency when there is nothing to
@@ -61,6 +64,8 @@ public class AppendCombiner {
     /** Streams with a batch taken and not yet answered: their next batch waits. */
     private final Set<String> busy = new HashSet<>();
     private int inFlight;
+    /** Events of the batches in the queue. */
+    private int waitingEvents;
 
     public AppendCombiner(Pool pool, JournalRepository journal, JournalConfig config, MeterRegistry registry) {
         this.pool = pool;
@@ -87,6 +92,7 @@ public class AppendCombiner {
             synchronized (this) {
                 queue.add(new Waiting(batch, size, Vertx.currentContext(), emitter,
                         (Function<Continued, Object>) written, (Supplier<Uni<?>>) (Supplier<?>) generalPath));
+                waitingEvents += batch.events().size();
             }
             dispatch();
         });
@@ -97,7 +103,8 @@ public class AppendCombiner {
         while (true) {
             List<Waiting> statement;
             synchronized (this) {
-                if (queue.isEmpty() || inFlight >= config.append().statementsInFlight()) {
+                if (queue.isEmpty() || inFlight >= config.append().statementsInFlight()
+                        || inFlight > 0 && waitingEvents < config.append().parallelEvents()) {
                     return;
                 }
                 statement = take();
@@ -130,6 +137,7 @@ public class AppendCombiner {
                 break;
             }
             waiting.remove();
+            waitingEvents -= nextEvents;
             busy.add(stream);
             statement.add(next);
             events += nextEvents;

@@ -51,11 +51,17 @@ public interface JournalConfig {
     interface Append {
         /**
          * Most combined append statements ({@link AppendCombiner}) one replica runs at once; batches that
-         * arrive while all are busy wait and leave together in the next. One keeps the most batches
-         * together (the statement never waits for a lock, so nothing holds it up but its own work).
+         * arrive while they run wait and leave together in the next.
          */
-        @WithDefault("1")
+        @WithDefault("2")
         int statementsInFlight();
+
+        /**
+         * A statement starts while another runs only when the waiting batches hold at least this many
+         * events; below, they wait for the running one and leave together (more batches per commit).
+         */
+        @WithDefault("100")
+        int parallelEvents();
 
         /** Most append batches one combined statement carries. */
         @WithDefault("64")
