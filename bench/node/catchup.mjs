@@ -1,8 +1,8 @@
 // Catch-up of a closed stream: appends E token events in batches of 500, then stream_end; then reads the
-// whole stream over SSE W times unmeasured (warm-up, like every other scenario) and R times measured. Each run is timed from just before the request is sent to the end of
+// whole stream over SSE for W seconds unmeasured (the warm-up every scenario gets) and then R times measured. Each run is timed from just before the request is sent to the end of
 // the response, and counts only when all E token frames arrived (and the response ended by itself).
 //
-// Usage: node catchup.mjs --base URL --events E --runs R [--warmup W] --name NAME --out FILE.json
+// Usage: node catchup.mjs --base URL --events E --runs R [--warmup-seconds W] --name NAME --out FILE.json
 import { args, now, request, expect, openSse, run } from './lib.mjs';
 
 const a = args();
@@ -18,8 +18,10 @@ run('catchup', a.name, a.out, 600, async () => {
 
   const runs = [];
   let bytes = 0;
-  const warmup = Number(a.warmup ?? 0);
-  for (let r = 0; r < warmup + Number(a.runs); r++) {
+  const warmupUntil = now() + 1000 * Number(a['warmup-seconds'] ?? 0);
+  let warmup = 0;
+  for (let r = 0; runs.length < Number(a.runs); r++) {
+    const measured = now() >= warmupUntil;
     let tokens = 0;
     let streamEnd = false;
     const t0 = now();
@@ -35,7 +37,7 @@ run('catchup', a.name, a.out, 600, async () => {
     if (tokens !== a.events || !streamEnd) {
       throw new Error(`run ${r + 1}: ${tokens} of ${a.events} token frames, stream_end ${streamEnd}`);
     }
-    if (r >= warmup) runs.push(+seconds.toFixed(3));
+    if (measured) runs.push(+seconds.toFixed(3)); else warmup++;
   }
   const sorted = [...runs].sort((x, y) => x - y);
   const median = sorted[Math.floor(sorted.length / 2)];

@@ -125,7 +125,7 @@ if (tx) {
 md.push('## Catch-up of a closed stream', '');
 const cu = find((p) => p.section === 'catchup');
 if (cu) {
-  md.push(`One SSE request for a closed stream of ${num(cu.events ?? cu.eventsWanted)} token events (appended in batches of 500, then stream_end), from the request to the end of the response, every frame received; ${cu.runs ? cu.runs.length : '-'} measured runs${cu.warmupRuns ? ` after ${cu.warmupRuns} unmeasured warm-up runs` : ''}.`, '');
+  md.push(`One SSE request for a closed stream of ${num(cu.events ?? cu.eventsWanted)} token events (appended in batches of 500, then stream_end), from the request to the end of the response, every frame received; ${cu.runs ? cu.runs.length : '-'} measured runs${cu.warmupRuns ? ` after ${cu.warmupRuns} unmeasured warm-up runs (the warm-up time of every scenario)` : ''}.`, '');
   md.push(table(['measure', 'value'], [
     ['status', cu.status], ['median s', num(cu.medianSeconds, 3)], ['min s', num(cu.minSeconds, 3)],
     ['events/s at the median', num(cu.eventsPerSecondAtMedian)], ['runs s', cu.runs ? cu.runs.join(', ') : '-'],
