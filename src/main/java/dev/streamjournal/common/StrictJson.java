@@ -6,7 +6,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.jackson.ObjectMapperCustomizer;
 import jakarta.inject.Singleton;
 
-/** Request bodies are read strictly: no coercion of "12" or 1.5 into 12 or 1, no trailing garbage, no null primitives. */
+/**
+ * Request bodies are read strictly: no coercion of "12" or 1.5 into 12 or 1, no trailing garbage, no null
+ * primitives, and numbers in free-form JSON read exactly (as decimals, never as doubles).
+ */
 @Singleton
 public class StrictJson implements ObjectMapperCustomizer {
 
@@ -17,5 +20,8 @@ public class StrictJson implements ObjectMapperCustomizer {
         mapper.disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
         mapper.enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
         mapper.enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
+        // numbers in event data keep their exact value (a double would round 0.1 + digits, and turn 1e400
+        // into Infinity, which is not JSON); jsonb then stores them as numerics
+        mapper.enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
     }
 }

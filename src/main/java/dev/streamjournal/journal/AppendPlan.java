@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.streamjournal.common.ProblemException;
+import dev.streamjournal.common.StorableJson;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -129,6 +130,10 @@ public record AppendPlan(List<NewEvent> inserts, int duplicates, TerminalState t
             }
             if (event.data() != null && event.data().toString().getBytes(StandardCharsets.UTF_8).length > maxDataBytes) {
                 throw ProblemException.tooLarge("events[" + i + "].data exceeds " + maxDataBytes + " bytes");
+            }
+            String unstorable = StorableJson.problem(event.data(), "events[" + i + "].data");
+            if (unstorable != null) {
+                throw ProblemException.invalidEvent(unstorable);
             }
         }
     }

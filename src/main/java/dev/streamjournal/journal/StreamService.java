@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.streamjournal.audit.LifecycleLog;
 import dev.streamjournal.common.Ids;
 import dev.streamjournal.common.ProblemException;
+import dev.streamjournal.common.StorableJson;
 import dev.streamjournal.live.Change;
 import dev.streamjournal.live.Doorbell;
 import dev.streamjournal.security.Caller;
@@ -191,6 +192,10 @@ public class StreamService {
         }
         if (!(request.userMessage() instanceof ObjectNode message) || !message.path("content").isTextual()) {
             throw ProblemException.invalidRequest("userMessage must be an object with a string content");
+        }
+        String unstorable = StorableJson.problem(message, "userMessage");
+        if (unstorable != null) {
+            throw ProblemException.invalidRequest(unstorable);
         }
         if (message.toString().getBytes(StandardCharsets.UTF_8).length > config.limits().eventDataBytes()) {
             throw ProblemException.tooLarge("userMessage exceeds " + config.limits().eventDataBytes() + " bytes");
