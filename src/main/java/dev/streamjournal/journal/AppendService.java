@@ -122,7 +122,10 @@ public class AppendService {
 
     private Uni<Void> write(SqlConnection connection, StreamState stream, AppendPlan plan, Caller caller) {
         if (plan.inserts().isEmpty()) {
-            return Uni.createFrom().voidItem();
+            // a retry of what the journal holds is still a sign of life: it extends a live stream's lease
+            return plan.duplicates() > 0
+                    ? journal.heartbeat(connection, stream.streamId(), caller.tenant()).replaceWithVoid()
+                    : Uni.createFrom().voidItem();
         }
         AppendPlan.NewEvent last = plan.inserts().get(plan.inserts().size() - 1);
         boolean becomesTerminal = plan.terminalEvent() != null;

@@ -118,6 +118,26 @@ class LeaseReaperTest {
     }
 
     @Test
+    void aRetryOfOnlyDuplicates_extendsTheLeaseToo() {
+        String stream = id("st");
+        create(id("s"), Map.of("streamId", stream, "leaseSeconds", 30)).statusCode(201);
+        List<Map<String, Object>> batch = List.of(Map.of("seq", 1, "type", "token", "data", Map.of("text", "a")));
+        given().contentType("application/json").body(Map.of("events", batch))
+                .post("/v1/streams/{id}/events", stream).then().statusCode(200).body("appended", equalTo(1));
+        db.rows("update streams set lease_expires_at = now() - interval '1 second' where stream_id = $1", stream);
+
+        // the producer's only sign of life is its retry of what the journal already holds
+        given().contentType("application/json").body(Map.of("events", batch))
+                .post("/v1/streams/{id}/events", stream).then().statusCode(200)
+                .body("appended", equalTo(0)).body("duplicates", equalTo(1));
+
+        assertThat(db.scalarLong("select count(*) from streams where stream_id = $1 and lease_expires_at > now() + interval '20 seconds'",
+                stream)).isEqualTo(1);
+        reaper.reap().await().atMost(Duration.ofSeconds(30));
+        given().get("/v1/streams/{id}", stream).then().body("active", equalTo(true));
+    }
+
+    @Test
     void reaperIsScheduled() {
         assertThat(scheduler.getScheduledJobs())
                 .anySatisfy(job -> assertThat(job.getMethodDescription()).contains("LeaseReaper"));
