@@ -1,6 +1,7 @@
 package dev.streamjournal.common;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.jackson.ObjectMapperCustomizer;
@@ -23,5 +24,6 @@ public class StrictJson implements ObjectMapperCustomizer {
         // numbers in event data keep their exact value (a double would round 0.1 + digits, and turn 1e400
         // into Infinity, which is not JSON); jsonb then stores them as numerics
         mapper.enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+        mapper.configure(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES, false);
     }
 }

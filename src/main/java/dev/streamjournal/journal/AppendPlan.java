@@ -7,6 +7,7 @@ import dev.streamjournal.common.ProblemException;
 import dev.streamjournal.common.StorableJson;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -63,7 +64,7 @@ public record AppendPlan(List<NewEvent> inserts, int duplicates, TerminalState t
             if (input.seq() != null && input.seq() < next) {
                 int seq = input.seq().intValue();
                 StoredEvent previous = known.get(seq);
-                if (previous != null && previous.type().equals(input.type()) && previous.data().equals(data)) {
+                if (previous != null && previous.type().equals(input.type()) && sameValue(previous.data(), data)) {
                     duplicates++;
                     continue;
                 }
@@ -136,6 +137,23 @@ public record AppendPlan(List<NewEvent> inserts, int duplicates, TerminalState t
                 throw ProblemException.invalidEvent(unstorable);
             }
         }
+    }
+
+    /** Leaf values are the same as jsonb compares them: numbers by value ({@code 1E3} = {@code 1000}, {@code 1.50} = {@code 1.5}). */
+    private static final Comparator<JsonNode> JSONB_EQUALITY = (a, b) -> {
+        if (a.isNumber() && b.isNumber()) {
+            return a.decimalValue().compareTo(b.decimalValue());
+        }
+        return a.equals(b) ? 0 : 1;
+    };
+
+    /**
+     * True when two event data are equal as jsonb holds them: what the journal stored (jsonb rewrites
+     * numbers, {@code 1e+20} becomes {@code 100000000000000000000}) and what a retry sends compare as
+     * the same value, key order aside.
+     */
+    static boolean sameValue(JsonNode stored, JsonNode sent) {
+        return stored.equals(JSONB_EQUALITY, sent);
     }
 
     /** The data of an event as stored: absent and null become the empty object. */

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 
 class AppendPlanTest {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
     private static final StreamState FRESH = new StreamState("st", "s", 0, null, false);
 
     private static ObjectNode data(String json) {
@@ -61,6 +62,28 @@ class AppendPlanTest {
 
         assertThat(plan.duplicates()).isEqualTo(1);
         assertThat(plan.inserts()).extracting(AppendPlan.NewEvent::seq).containsExactly(3);
+    }
+
+    @Test
+    void aRetry_whoseNumbersJsonbRewrote_isDuplicate() {
+        // stored as jsonb gives them back: 1e+20 as 100000000000000000000, 1E3 as 1000, 1.50 kept
+        Map<Integer, StoredEvent> stored = Map.of(1, new StoredEvent(1, "token",
+                data("{\"big\":100000000000000000000,\"k\":1000,\"f\":1.50,\"list\":[1,2.0]}")));
+
+        AppendPlan plan = AppendPlan.decide(at(1, null, false),
+                List.of(event(1L, "token", "{\"list\":[1.0,2],\"f\":1.5,\"k\":1E3,\"big\":1e+20}")), stored);
+
+        assertThat(plan.duplicates()).isEqualTo(1);
+        assertThat(plan.inserts()).isEmpty();
+    }
+
+    @Test
+    void aRetry_withAnotherNumber_orANumberForAString_isSeqConflict() {
+        Map<Integer, StoredEvent> stored = Map.of(1, new StoredEvent(1, "token", data("{\"k\":1000}")));
+        assertThat(slugOf(() -> AppendPlan.decide(at(1, null, false),
+                List.of(event(1L, "token", "{\"k\":1E3001}")), stored))).isEqualTo("409 seq-conflict");
+        assertThat(slugOf(() -> AppendPlan.decide(at(1, null, false),
+                List.of(event(1L, "token", "{\"k\":\"1000\"}")), stored))).isEqualTo("409 seq-conflict");
     }
 
     @Test

@@ -178,6 +178,22 @@ class ConcurrentAppendTest {
     }
 
     @Test
+    void aRetryWhoseNumbersTheJournalRewrote_isADuplicate_notAConflict() {
+        String stream = id("st");
+        createStream(id("s"), stream);
+        String body = "{\"events\":[{\"seq\":1,\"type\":\"tool\",\"data\":{\"big\":1e+20,\"k\":1E3,\"f\":1.50}}]}";
+
+        given().contentType("application/json").body(body).post("/v1/streams/{id}/events", stream)
+                .then().statusCode(200).body("appended", equalTo(1));
+        assertThat(db.rows("select data::text as data from journal_events where stream_id = $1", stream).get(0)
+                .getString("data")).isEqualTo("{\"f\": 1.50, \"k\": 1000, \"big\": 100000000000000000000}");
+        given().contentType("application/json").body(body).post("/v1/streams/{id}/events", stream)
+                .then().statusCode(200).body("appended", equalTo(0)).body("duplicates", equalTo(1));
+
+        assertGaplessJournal(stream, 1);
+    }
+
+    @Test
     void theSameBatchSentTwice_isWrittenOnce() {
         String stream = id("st");
         createStream(id("s"), stream);
