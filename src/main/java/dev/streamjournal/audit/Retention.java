@@ -13,7 +13,9 @@ import org.jboss.logging.Logger;
 /**
  * Prunes closed streams by age, in bounded batches, safely with many replicas: each pass locks its
  * batch of streams with {@code FOR UPDATE SKIP LOCKED} and prunes it in one transaction, recording each
- * pruning in the lifecycle log (which itself is kept).
+ * pruning in the lifecycle log (which itself is kept). Deleting streams locks their sessions too (it
+ * bumps their revision), session before stream like every other writer, and skips any that another
+ * transaction holds, so it never waits for a lock and cannot deadlock with stream creation.
  */
 @ApplicationScoped
 public class Retention {
@@ -42,11 +44,13 @@ public class Retention {
 
     private static final String PRUNE_STREAMS = """
             with due as (
-                select stream_id, session_id, tenant from streams
-                 where closed and closed_at < now() - make_interval(secs => $1)
-                 order by closed_at
+                select s.stream_id, s.session_id, s.tenant
+                  from sessions se
+                  join streams s on s.session_id = se.session_id
+                 where s.closed and s.closed_at < now() - make_interval(secs => $1)
+                 order by s.closed_at
                  limit $2
-                   for update skip locked
+                   for update of se, s skip locked
             ), logged as (
                 insert into lifecycle_log (session_id, stream_id, tenant, kind, state, principal)
                 select session_id, stream_id, tenant, 'pruned', 'stream', $3 from due

@@ -14,6 +14,8 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.List;
@@ -103,6 +105,31 @@ class RetentionTest {
         given().get("/v1/streams/{id}/settlement", stream).then()
                 .body("outcome", equalTo("restored"))
                 .body("transcript.messages[1].content", equalTo("secret " + stream));
+    }
+
+    @Test
+    void pruning_neverWaitsForASessionThatCreationHolds_soTheyCannotDeadlock() throws Exception {
+        String session = id("s");
+        String stream = closedStream(session, 180);
+        // stream creation locks the session, then its newest stream (to supersede it)
+        SqlConnection creation = db.pool().getConnection().await().atMost(Duration.ofSeconds(30));
+        try {
+            creation.query("begin").execute().await().atMost(Duration.ofSeconds(30));
+            creation.preparedQuery("select 1 from sessions where session_id = $1 for update").execute(Tuple.of(session))
+                    .await().atMost(Duration.ofSeconds(30));
+
+            // meanwhile a pass skips that session's stream instead of locking the stream and waiting for the session
+            retention.prune().await().atMost(Duration.ofSeconds(10));
+            assertThat(db.scalarLong("select count(*) from streams where stream_id = $1", stream)).isEqualTo(1);
+            creation.preparedQuery("select 1 from streams where stream_id = $1 for update").execute(Tuple.of(stream))
+                    .await().atMost(Duration.ofSeconds(10));
+            creation.query("rollback").execute().await().atMost(Duration.ofSeconds(30));
+        } finally {
+            creation.close().await().atMost(Duration.ofSeconds(30));
+        }
+
+        retention.prune().await().atMost(Duration.ofSeconds(60));
+        assertThat(db.scalarLong("select count(*) from streams where stream_id = $1", stream)).isZero();
     }
 
     @Test
