@@ -66,14 +66,9 @@ public final class StorableJson {
             if (c == 0) {
                 return path + " contains U+0000, which the journal cannot store";
             }
-            if (Character.isHighSurrogate(c)) {
-                if (i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
-                    i++;
-                    continue;
-                }
-                return path + " contains a lone surrogate (U+" + Integer.toHexString(c).toUpperCase() + "), which is not text";
-            }
-            if (Character.isLowSurrogate(c)) {
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
                 return path + " contains a lone surrogate (U+" + Integer.toHexString(c).toUpperCase() + "), which is not text";
             }
         }

@@ -19,6 +19,7 @@ import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -51,7 +52,7 @@ public class AppendCombiner {
     static final Duration STATEMENT_TIMEOUT = Duration.ofSeconds(10);
 
     /** One waiting batch: what to answer when it is written, and the general path when it is not. */
-    private record Waiting(Continuation batch, int dataChars, Context context, UniEmitter<Object> answer,
+    private record Waiting(Continuation batch, Context context, UniEmitter<Object> answer,
             Function<Continued, Object> written, Supplier<Uni<?>> generalPath) {
     }
 
@@ -83,14 +84,9 @@ public class AppendCombiner {
      */
     @SuppressWarnings("unchecked")
     public <T> Uni<T> append(Continuation batch, Function<Continued, T> written, Supplier<Uni<T>> generalPath) {
-        int dataChars = 0;
-        for (String data : batch.data()) {
-            dataChars += data.length();
-        }
-        int size = dataChars;
         Uni<Object> answer = Uni.createFrom().emitter(emitter -> {
             synchronized (this) {
-                queue.add(new Waiting(batch, size, Vertx.currentContext(), emitter,
+                queue.add(new Waiting(batch, Vertx.currentContext(), emitter,
                         (Function<Continued, Object>) written, (Supplier<Uni<?>>) (Supplier<?>) generalPath));
                 waitingEvents += batch.events().size();
             }
@@ -133,7 +129,7 @@ public class AppendCombiner {
             }
             int nextEvents = next.batch().events().size();
             if (!statement.isEmpty() && (events + nextEvents > config.limits().batchEvents()
-                    || chars + next.dataChars() > config.limits().batchBytes())) {
+                    || chars + next.batch().dataChars() > config.limits().batchBytes())) {
                 break;
             }
             waiting.remove();
@@ -141,7 +137,7 @@ public class AppendCombiner {
             busy.add(stream);
             statement.add(next);
             events += nextEvents;
-            chars += next.dataChars();
+            chars += next.batch().dataChars();
         }
         return statement;
     }
@@ -223,7 +219,7 @@ public class AppendCombiner {
         dispatch();
     }
 
-    private static void answer(Waiting waiting, java.util.function.Consumer<UniEmitter<Object>> action) {
+    private static void answer(Waiting waiting, Consumer<UniEmitter<Object>> action) {
         if (waiting.context() == null) {
             action.accept(waiting.answer());
         } else {

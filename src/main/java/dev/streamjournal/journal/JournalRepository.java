@@ -247,14 +247,22 @@ public class JournalRepository {
                 .replaceWithVoid();
     }
 
-    /** A batch of content and trailer events for {@link #appendContinuing}, with each event's data as stored text. */
+    /**
+     * A batch of content and trailer events for {@link #appendContinuing}, with each event's data as
+     * stored text and the length of all of it (for bounding a combined statement).
+     */
     public record Continuation(String streamId, String tenant, String principal, List<EventInput> events,
-            List<String> data) {
+            List<String> data, long dataChars) {
 
         public static Continuation of(String streamId, String tenant, String principal, List<EventInput> events) {
             List<String> data = new ArrayList<>(events.size());
-            events.forEach(event -> data.add(AppendPlan.dataOf(event).toString()));
-            return new Continuation(streamId, tenant, principal, events, data);
+            long chars = 0;
+            for (EventInput event : events) {
+                String text = AppendPlan.dataOf(event).toString();
+                data.add(text);
+                chars += text.length();
+            }
+            return new Continuation(streamId, tenant, principal, events, data, chars);
         }
     }
 

@@ -75,6 +75,19 @@ class AppendCombinerTest {
         holder.query("rollback").execute().await().atMost(TIMEOUT);
     }
 
+    /** A new stream in a new session. */
+    private static String newStream() {
+        String stream = id("st");
+        createStream(id("s"), stream);
+        return stream;
+    }
+
+    /** The texts of a stream's events, in seq order. */
+    private List<String> texts(String stream) {
+        return db.rows("select data->>'text' as t from journal_events where stream_id = $1 order by seq", stream)
+                .stream().map(row -> row.getString("t")).toList();
+    }
+
     /** Appends a batch the way a request does (through the combiner); answers the stream's new last seq. */
     private Uni<Integer> append(Continuation batch) {
         return appends.append(batch.streamId(), new AppendRequest(batch.events()), Caller.ANONYMOUS)
@@ -101,8 +114,7 @@ class AppendCombinerTest {
     void batchesThatWaitTogether_leaveInOneStatement_eachOnItsOwnStream() throws Exception {
         List<String> streams = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
-            streams.add(id("st"));
-            createStream(id("s"), streams.get(i));
+            streams.add(newStream());
         }
         double before = statements();
         // the first statement blocks on its insert; the five batches that arrive meanwhile wait for it
@@ -128,10 +140,8 @@ class AppendCombinerTest {
 
     @Test
     void twoBatchesOfOneStream_leaveInSuccessiveStatements_inArrivalOrder() throws Exception {
-        String stream = id("st");
-        createStream(id("s"), stream);
-        String other = id("st");
-        createStream(id("s"), other);
+        String stream = newStream();
+        String other = newStream();
         SqlConnection table = hold("lock table journal_events in share mode");
         CompletableFuture<Integer> first = append(tokens(other, "x")).subscribeAsCompletionStage();
         CompletableFuture<Integer> a = append(tokens(stream, "1")).subscribeAsCompletionStage();
@@ -141,18 +151,14 @@ class AppendCombinerTest {
         assertThat(first.get(30, TimeUnit.SECONDS)).isEqualTo(1);
         assertThat(a.get(30, TimeUnit.SECONDS)).isEqualTo(1);
         assertThat(b.get(30, TimeUnit.SECONDS)).isEqualTo(2);
-        assertThat(db.rows("select data->>'text' as t from journal_events where stream_id = $1 order by seq", stream))
-                .extracting(row -> row.getString("t")).containsExactly("1", "2");
+        assertThat(texts(stream)).containsExactly("1", "2");
     }
 
     @Test
     void aBatchOnTheGeneralPath_holdsBackTheNextBatchOfItsStream_only() throws Exception {
-        String stream = id("st");
-        createStream(id("s"), stream);
-        String other = id("st");
-        createStream(id("s"), other);
-        String opener = id("st");
-        createStream(id("s"), opener);
+        String stream = newStream();
+        String other = newStream();
+        String opener = newStream();
         SqlConnection row = hold("select 1 from streams where stream_id = $1 for update", stream);
         SqlConnection table = hold("lock table journal_events in share mode");
         CompletableFuture<Integer> opening = append(tokens(opener, "o")).subscribeAsCompletionStage();
@@ -174,18 +180,14 @@ class AppendCombinerTest {
 
         assertThat(a.get(30, TimeUnit.SECONDS)).isEqualTo(1);
         assertThat(b.get(30, TimeUnit.SECONDS)).isEqualTo(2);
-        assertThat(db.rows("select data->>'text' as t from journal_events where stream_id = $1 order by seq", stream))
-                .extracting(r -> r.getString("t")).containsExactly("1", "2");
+        assertThat(texts(stream)).containsExactly("1", "2");
     }
 
     @Test
     void aBatchPostgresRefuses_failsAlone_theOthersOfItsStatementAreWritten() throws Exception {
-        String good = id("st");
-        createStream(id("s"), good);
-        String bad = id("st");
-        createStream(id("s"), bad);
-        String first = id("st");
-        createStream(id("s"), first);
+        String good = newStream();
+        String bad = newStream();
+        String first = newStream();
         SqlConnection table = hold("lock table journal_events in share mode");
         CompletableFuture<Integer> opener = append(tokens(first, "x")).subscribeAsCompletionStage();
         // jsonb refuses \u0000: the combined statement fails as a whole and each batch is told so
@@ -208,10 +210,8 @@ class AppendCombinerTest {
 
     @Test
     void aStreamLockedByAnotherTransaction_takesTheGeneralPath_andHoldsUpNobody() throws Exception {
-        String locked = id("st");
-        createStream(id("s"), locked);
-        String free = id("st");
-        createStream(id("s"), free);
+        String locked = newStream();
+        String free = newStream();
         SqlConnection row = hold("select 1 from streams where stream_id = $1 for update", locked);
 
         CompletableFuture<AppendResult> waiting = appends.append(locked, request(json, "later"), Caller.ANONYMOUS)
@@ -228,8 +228,7 @@ class AppendCombinerTest {
 
     @Test
     void appendsToABusyStream_updateItsRowWithoutNewIndexEntries() {
-        String stream = id("st");
-        createStream(id("s"), stream);
+        String stream = newStream();
         // one transaction on one connection, so that its own counters tell what its updates were; few
         // enough versions to fit the page's free space (they can be pruned only after the commit)
         SqlConnection holder = hold("select 1");
@@ -250,8 +249,7 @@ class AppendCombinerTest {
 
     @Test
     void theLease_isKeptToTheWholeSecond_andNeverShorterThanAsked() {
-        String stream = id("st");
-        createStream(id("s"), stream);
+        String stream = newStream();
         for (int i = 0; i < 3; i++) {
             appends.append(stream, request(json, "t" + i), Caller.ANONYMOUS).await().atMost(TIMEOUT);
         }
