@@ -16,6 +16,14 @@ public interface JournalConfig {
 
     Append append();
 
+    /**
+     * A stream terminal for this long without {@code stream_end} (its producer died after the terminal
+     * event, or the lease reaper interrupted it) is closed by the reaper: its tails end and retention can
+     * prune it.
+     */
+    @WithDefault("5m")
+    Duration closeAfter();
+
     interface Limits {
         /** Largest {@code data} of one event (and of a user message), in bytes of JSON. */
         @WithDefault("262144")

@@ -2,6 +2,7 @@ package dev.streamjournal.journal;
 
 import static dev.streamjournal.support.Api.append;
 import static dev.streamjournal.support.Api.create;
+import static dev.streamjournal.support.Api.createStream;
 import static dev.streamjournal.support.Api.event;
 import static dev.streamjournal.support.Api.id;
 import static dev.streamjournal.support.Api.token;
@@ -12,11 +13,14 @@ import static org.hamcrest.Matchers.endsWith;
 import static org.hamcrest.Matchers.equalTo;
 
 import dev.streamjournal.support.Db;
+import dev.streamjournal.support.SseClient;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.scheduler.Scheduler;
 import io.quarkus.test.junit.QuarkusTest;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
 import jakarta.inject.Inject;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,6 +29,9 @@ import org.junit.jupiter.api.Test;
 
 @QuarkusTest
 class LeaseReaperTest {
+
+    @TestHTTPResource("/")
+    URI base;
 
     @Inject
     Db db;
@@ -135,6 +142,79 @@ class LeaseReaperTest {
                 stream)).isEqualTo(1);
         reaper.reap().await().atMost(Duration.ofSeconds(30));
         given().get("/v1/streams/{id}", stream).then().body("active", equalTo(true));
+    }
+
+    /** Makes a terminal stream look terminal for {@code minutes} already. */
+    private void terminalFor(String stream, int minutes) {
+        db.rows("update streams set terminal_at = now() - make_interval(mins => $2) where stream_id = $1", stream, minutes);
+    }
+
+    @Test
+    void aStreamTerminalForCloseAfterWithoutStreamEnd_isClosed_itsTailEnds_andALateStreamEndIsRefused() {
+        String session = id("s");
+        String lingering = id("st");
+        create(session, Map.of("streamId", lingering, "userMessage", Map.of("content", "q"))).statusCode(201);
+        append(lingering, List.of(token("answer"), event("done", Map.of()))).statusCode(200);
+        String recent = id("st");
+        createStream(id("s"), recent);
+        append(recent, List.of(event("done", Map.of()))).statusCode(200);
+        String live = id("st");
+        createStream(id("s"), live);
+        append(live, List.of(token("still going"))).statusCode(200);
+        terminalFor(lingering, 6);
+        terminalFor(recent, 4);
+        db.rows("update streams set created_at = now() - interval '1 hour' where stream_id = $1", live);
+
+        try (SseClient tail = SseClient.open(base.resolve("/v1/streams/" + lingering + "/events"), null)) {
+            // the producer died after done: the tail has the settlement and waits for stream_end
+            tail.await(frame -> "settlement".equals(frame.event()), Duration.ofSeconds(20));
+            assertThat(tail.hasEnded()).isFalse();
+
+            assertThat(reaper.closeLingering().await().atMost(Duration.ofSeconds(30))).isGreaterThanOrEqualTo(1);
+
+            tail.awaitEnd(Duration.ofSeconds(20));
+            assertThat(tail.frames()).filteredOn(frame -> "settlement".equals(frame.event())).hasSize(1);
+        }
+        given().get("/v1/streams/{id}", lingering).then()
+                .body("journal.terminalState", equalTo("completed")).body("journal.closed", equalTo(true));
+        given().get("/v1/streams/{id}/settlement", lingering).then()
+                .body("outcome", equalTo("restored")).body("closed", equalTo(true));
+        assertThat(db.rows("select state, principal, detail->>'reason' from lifecycle_log where stream_id = $1 and kind = 'closed'",
+                lingering)).extracting(row -> row.getString(0) + " by " + row.getString(1) + " for " + row.getString(2))
+                .containsExactly("completed by system:stream-closer for close-after");
+        assertThat(db.scalarLong("select count(*) from streams where stream_id = $1 and closed_at > now() - interval '1 minute'",
+                lingering)).as("retention counts the age from the close").isEqualTo(1);
+        append(lingering, List.of(event("stream_end", Map.of()))).statusCode(409).body("type", endsWith("/stream-closed"));
+        // younger than close-after, or not terminal: untouched
+        given().get("/v1/streams/{id}", recent).then().body("journal.closed", equalTo(false));
+        given().get("/v1/streams/{id}", live).then().body("active", equalTo(true)).body("journal.closed", equalTo(false));
+        append(recent, List.of(event("stream_end", Map.of()))).statusCode(200).body("closed", equalTo(true));
+    }
+
+    @Test
+    void anInterruptedStream_isClosedByTheSameRule_andRacingPassesCloseEachOnce() {
+        List<String> streams = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            String stream = id("linger" + i);
+            create(id("s"), Map.of("streamId", stream, "leaseSeconds", 1)).statusCode(201);
+            streams.add(stream);
+        }
+        awaitExpired(streams);
+        reaper.reap().await().atMost(Duration.ofSeconds(30));
+        String[] ids = streams.toArray(String[]::new);
+        assertThat(db.scalarLong("select count(*) from streams where stream_id = any($1) and terminal_state = 'interrupted' and not closed",
+                (Object) ids)).isEqualTo(streams.size());
+        db.rows("update streams set terminal_at = now() - interval '6 minutes' where stream_id = any($1)", (Object) ids);
+
+        Uni.join().all(reaper.closeLingering(), reaper.closeLingering(), reaper.closeLingering()).andCollectFailures()
+                .await().atMost(Duration.ofSeconds(60));
+
+        assertThat(db.scalarLong("select count(*) from streams where stream_id = any($1) and closed", (Object) ids))
+                .isEqualTo(streams.size());
+        assertThat(db.scalarLong("select count(*) from lifecycle_log where kind = 'closed' and stream_id = any($1)", (Object) ids))
+                .as("one closed row per stream").isEqualTo(streams.size());
+        given().get("/v1/streams/{id}/settlement", streams.get(0)).then()
+                .body("outcome", equalTo("error")).body("closed", equalTo(true));
     }
 
     @Test

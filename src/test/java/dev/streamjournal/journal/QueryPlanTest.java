@@ -49,6 +49,7 @@ class QueryPlanTest {
         queries.put(JournalRepository.PAGE, new Object[] {"st", 10, 101, "default"});
         queries.put(JournalRepository.BOUNDED_PAGE, new Object[] {"st", 10, 2000, "default", 1L << 20});
         queries.put(LeaseReaper.LOCK_EXPIRED, new Object[] {100});
+        queries.put(LeaseReaper.CLOSE_LINGERING, new Object[] {300.0, 100, "system:x"});
         queries.put("select count(*) from sessions where session_id = $1 and tenant = $2", new Object[] {"s", "default"});
         queries.put(SessionRepository.VIEW, new Object[] {"s", "default"});
         queries.put(JournalRepository.STREAMS_OF_SESSION, new Object[] {"s", "default"});
