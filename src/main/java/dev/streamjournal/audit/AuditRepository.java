@@ -21,10 +21,26 @@ public class AuditRepository {
     public record Read<T>(List<T> rows, OffsetDateTime safeBefore) {
     }
 
+    /**
+     * The earliest start of the other transactions of this database that hold an xid, capped at now;
+     * and whether one of them hides its start. PostgreSQL shows every session's {@code backend_xid},
+     * but {@code xact_start} only for the caller's own role (or with {@code pg_read_all_stats}), so a
+     * transaction of another writer role has an unknown start: the tail is held while one runs.
+     */
     static final String SAFE_BEFORE = """
-            select least(clock_timestamp(),
-                         (select min(xact_start) from pg_stat_activity
-                           where backend_xid is not null and pid <> pg_backend_pid())) as safe_before
+            with writing as (
+                select xact_start
+                  from pg_stat_activity
+                 where backend_xid is not null and pid <> pg_backend_pid()
+                   and datid = (select oid from pg_database where datname = current_database())
+            )
+            select least(clock_timestamp(), (select min(xact_start) from writing)) as safe_before,
+                   exists (select 1 from writing where xact_start is null) as start_unknown
+            """;
+
+    /** Whether this role sees the start of every other role's transactions. */
+    static final String SEES_ALL_ACTIVITY = """
+            select pg_has_role(current_user, 'pg_read_all_stats', 'usage') as sees_all
             """;
 
     static final String EVENTS = """
@@ -39,6 +55,28 @@ public class AuditRepository {
              where tenant = $1 and id > $2
             """;
 
+    /**
+     * How long after the start of its transaction a row may be written at most (the
+     * {@code *_written_promptly} constraints of {@code V5}): the slack between a time filter and the
+     * position range it is turned into.
+     */
+    static final String WRITE_BOUND = "interval '5 minutes'";
+
+    /** A stream's events are found along its session's events. */
+    static final String SESSION_OF_STREAM = "session_id = (select session_id from streams where stream_id = $%d)";
+
+    /** Rows at or after {@code from} come after this row's key (table and key are filled in). */
+    static final String AFTER_FROM = """
+            %2$s > coalesce((select %2$s from %1$s
+                               where tenant = $1 and at < $%3$d - %4$s
+                               order by at desc limit 1), 0)""";
+
+    /** Rows before {@code to} come before this row's key (table and key are filled in). */
+    static final String BEFORE_TO = """
+            %2$s < coalesce((select %2$s from %1$s
+                               where tenant = $1 and at >= $%3$d + %4$s
+                               order by at limit 1), 9223372036854775807)""";
+
     private final Pool pool;
 
     public AuditRepository(Pool pool) {
@@ -46,8 +84,9 @@ public class AuditRepository {
     }
 
     public Uni<Read<AuditEvent>> events(String tenant, AuditFilter filter, long after, int limit) {
-        Query query = new Query(EVENTS, tenant, after).filter(filter, true).orderAndLimit("position", limit);
-        return safeBefore().chain(safeBefore -> pool.preparedQuery(query.sql.toString()).execute(query.args)
+        Query query = new Query(EVENTS, "journal_events", "position", tenant, after).filter(filter, true)
+                .orderAndLimit(limit);
+        return safeBefore().chain(safeBefore -> pool.preparedQuery(query.sql()).execute(query.args())
                 .map(rows -> {
                     List<AuditEvent> events = new ArrayList<>(rows.size());
                     for (Row row : rows) {
@@ -61,8 +100,9 @@ public class AuditRepository {
     }
 
     public Uni<Read<LifecycleEntry>> lifecycle(String tenant, AuditFilter filter, long after, int limit) {
-        Query query = new Query(LIFECYCLE, tenant, after).filter(filter, false).orderAndLimit("id", limit);
-        return safeBefore().chain(safeBefore -> pool.preparedQuery(query.sql.toString()).execute(query.args)
+        Query query = new Query(LIFECYCLE, "lifecycle_log", "id", tenant, after).filter(filter, false)
+                .orderAndLimit(limit);
+        return safeBefore().chain(safeBefore -> pool.preparedQuery(query.sql()).execute(query.args())
                 .map(rows -> {
                     List<LifecycleEntry> entries = new ArrayList<>(rows.size());
                     for (Row row : rows) {
@@ -76,41 +116,81 @@ public class AuditRepository {
     }
 
     private Uni<OffsetDateTime> safeBefore() {
-        return pool.query(SAFE_BEFORE).execute().map(rows -> rows.iterator().next().getOffsetDateTime("safe_before"));
+        return pool.query(SAFE_BEFORE).execute().map(rows -> safeBefore(rows.iterator().next()));
     }
 
-    /** A base statement plus the optional filter conditions, numbered in order. */
-    private static final class Query {
+    /** {@code safeBefore} from a row of {@link #SAFE_BEFORE}: nothing is safe while a writer's start is unknown. */
+    static OffsetDateTime safeBefore(Row row) {
+        return row.getBoolean("start_unknown") ? OffsetDateTime.MIN : row.getOffsetDateTime("safe_before");
+    }
+
+    /** Whether the service's role sees when other roles' transactions started. */
+    public Uni<Boolean> seesAllActivity() {
+        return pool.query(SEES_ALL_ACTIVITY).execute().map(rows -> rows.iterator().next().getBoolean("sees_all"));
+    }
+
+    /**
+     * A base statement plus the optional filter conditions, numbered in order. Each filter is shaped to
+     * be a bounded index scan: a type other than {@code token} names the partial type index; a stream
+     * is looked for along its session; {@code from} and {@code to} also bound the key (see
+     * {@link #AFTER_FROM}, {@link #BEFORE_TO}).
+     */
+    static final class Query {
         private final StringBuilder sql;
         private final Tuple args = Tuple.tuple();
+        private final String table;
+        private final String key;
 
-        Query(String base, String tenant, long after) {
-            sql = new StringBuilder(base);
+        Query(String base, String table, String key, String tenant, long after) {
+            this.sql = new StringBuilder(base);
+            this.table = table;
+            this.key = key;
             args.addString(tenant).addLong(after);
         }
 
-        Query filter(AuditFilter filter, boolean byType) {
-            condition("session_id = $", filter.sessionId());
-            condition("stream_id = $", filter.streamId());
-            if (byType) {
-                condition("type = $", filter.type());
+        Query filter(AuditFilter filter, boolean events) {
+            condition("session_id = $%d", filter.sessionId());
+            if (condition("stream_id = $%d", filter.streamId()) && events) {
+                and(SESSION_OF_STREAM.formatted(args.size()));
             }
-            condition("at >= $", filter.from());
-            condition("at < $", filter.to());
+            if (events && condition("type = $%d", filter.type()) && !"token".equals(filter.type())) {
+                and("type <> 'token'");
+            }
+            if (condition("at >= $%d", filter.from())) {
+                and(AFTER_FROM.formatted(table, key, args.size(), WRITE_BOUND));
+            }
+            if (condition("at < $%d", filter.to())) {
+                and(BEFORE_TO.formatted(table, key, args.size(), WRITE_BOUND));
+            }
             return this;
         }
 
-        Query orderAndLimit(String key, int limit) {
+        Query orderAndLimit(int limit) {
             args.addInteger(limit);
             sql.append(" order by ").append(key).append(" limit $").append(args.size()).append('\n');
             return this;
         }
 
-        private void condition(String condition, Object value) {
-            if (value != null) {
-                args.addValue(value);
-                sql.append("   and ").append(condition).append(args.size()).append('\n');
+        String sql() {
+            return sql.toString();
+        }
+
+        Tuple args() {
+            return args;
+        }
+
+        /** Adds the condition with the value as the next parameter; false (and nothing added) for null. */
+        private boolean condition(String condition, Object value) {
+            if (value == null) {
+                return false;
             }
+            args.addValue(value);
+            and(condition.formatted(args.size()));
+            return true;
+        }
+
+        private void and(String condition) {
+            sql.append("   and ").append(condition).append('\n');
         }
     }
 }

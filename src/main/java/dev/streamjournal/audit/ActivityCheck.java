@@ -1,0 +1,28 @@
+package dev.streamjournal.audit;
+
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.event.Observes;
+import org.jboss.logging.Logger;
+
+/**
+ * Says at startup when the service's database role cannot see when other roles' transactions started.
+ * The audit tail then holds while any other role writes (see {@link AuditRepository#SAFE_BEFORE}), which
+ * matters when several roles write the journal (rotating credentials, one user per pod).
+ */
+public class ActivityCheck {
+
+    private static final Logger LOG = Logger.getLogger(ActivityCheck.class);
+
+    void check(@Observes StartupEvent start, AuditRepository audit) {
+        audit.seesAllActivity().subscribe().with(seesAll -> {
+            if (!seesAll) {
+                LOG.warn(WARNING);
+            }
+        }, failure -> LOG.debugf("could not check the role's view of pg_stat_activity: %s", failure.toString()));
+    }
+
+    static final String WARNING = """
+            the database role of this service is not a member of pg_read_all_stats: it cannot see when other \
+            roles' transactions started, so the audit tail holds while another role writes. If more than one \
+            role writes the journal (rotating credentials, one user per pod), run: GRANT pg_read_all_stats TO <role>""";
+}

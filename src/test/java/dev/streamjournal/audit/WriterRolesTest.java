@@ -1,0 +1,114 @@
+package dev.streamjournal.audit;
+
+import static dev.streamjournal.support.Api.createStream;
+import static dev.streamjournal.support.Api.id;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.streamjournal.support.Db;
+import dev.streamjournal.support.PostgresResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.pgclient.PgConnection;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import io.vertx.pgclient.PgConnectOptions;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The audit tail when more than one database role writes the journal (rotating credentials, one user
+ * per pod): a role that is not in {@code pg_read_all_stats} sees another role's open transaction by its
+ * xid but not its start. Roles {@code writer_a} and {@code writer_b} write here over real connections.
+ */
+@QuarkusTest
+class WriterRolesTest {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+    @Inject
+    Db db;
+
+    @Inject
+    Vertx vertx;
+
+    private SqlConnection connectAs(String role) {
+        PgConnectOptions options = PgConnectOptions.fromUri(PostgresResource.reactiveUrl()).setUser(role);
+        return PgConnection.connect(vertx, options).await().atMost(TIMEOUT);
+    }
+
+    private static Row one(SqlConnection connection, String sql, Object... args) {
+        return connection.preparedQuery(sql).execute(Tuple.from(args)).await().atMost(TIMEOUT).iterator().next();
+    }
+
+    private static void insert(SqlConnection connection, String stream, String session) {
+        connection.preparedQuery("""
+                        insert into journal_events (stream_id, seq, session_id, tenant, type, data, principal)
+                        values ($1, 1, $2, 'default', 'token', '{}', current_user)""")
+                .execute(Tuple.of(stream, session)).await().atMost(TIMEOUT);
+    }
+
+    private void writerRoles() {
+        db.rows("""
+                do $$
+                begin
+                    create role writer_a login;
+                    create role writer_b login;
+                exception when duplicate_object then null;
+                end $$""");
+        db.rows("revoke pg_read_all_stats from writer_a");
+        db.rows("grant select, insert, update on all tables in schema public to writer_a, writer_b");
+    }
+
+    @Test
+    void anotherRolesOpenTransaction_holdsTheTail_untilItEnds_unlessTheRoleSeesAllActivity() {
+        writerRoles();
+        String session = id("s");
+        String x = id("x");
+        String y = id("y");
+        createStream(session, x);
+        createStream(id("s"), y);
+        SqlConnection a = connectAs("writer_a");
+        SqlConnection b = connectAs("writer_b");
+        try {
+            assertThat(one(a, AuditRepository.SEES_ALL_ACTIVITY).getBoolean("sees_all")).isFalse();
+            assertThat(db.rows(AuditRepository.SEES_ALL_ACTIVITY).get(0).getBoolean("sees_all"))
+                    .as("the superuser sees all").isTrue();
+
+            // writer_b holds the smaller position in an open transaction; writer_a commits the next one
+            b.query("begin").execute().await().atMost(TIMEOUT);
+            insert(b, x, session);
+            OffsetDateTime bStarted = one(b, "select now() as started").getOffsetDateTime("started");
+            insert(a, y, id("s"));
+            OffsetDateTime yInserted = one(a, "select inserted_at from journal_events where stream_id = $1", y)
+                    .getOffsetDateTime("inserted_at");
+
+            Row seenByA = one(a, AuditRepository.SAFE_BEFORE);
+            assertThat(seenByA.getBoolean("start_unknown")).isTrue();
+            assertThat(seenByA.getOffsetDateTime("safe_before"))
+                    .as("without the unknown start, writer_a's reader would take y and skip x")
+                    .isAfter(yInserted);
+            assertThat(AuditRepository.safeBefore(seenByA)).as("held").isEqualTo(OffsetDateTime.MIN);
+            assertThat(SafePrefix.length(List.of(yInserted), t -> t, AuditRepository.safeBefore(seenByA)))
+                    .isZero();
+
+            // a role in pg_read_all_stats sees the start, and takes what was inserted before it
+            db.rows("grant pg_read_all_stats to writer_a");
+            Row seenWithStats = one(a, AuditRepository.SAFE_BEFORE);
+            assertThat(seenWithStats.getBoolean("start_unknown")).isFalse();
+            assertThat(AuditRepository.safeBefore(seenWithStats)).isBeforeOrEqualTo(bStarted).isBefore(yInserted);
+            db.rows("revoke pg_read_all_stats from writer_a");
+
+            b.query("commit").execute().await().atMost(TIMEOUT);
+            Row afterCommit = one(a, AuditRepository.SAFE_BEFORE);
+            assertThat(afterCommit.getBoolean("start_unknown")).isFalse();
+            assertThat(AuditRepository.safeBefore(afterCommit)).isAfter(yInserted);
+        } finally {
+            a.close().await().atMost(TIMEOUT);
+            b.close().await().atMost(TIMEOUT);
+        }
+    }
+}
