@@ -104,7 +104,10 @@ public class ProblemMappers {
         return Problem.response(500, "internal", "Internal error", "an unexpected error occurred", Map.of());
     }
 
-    /** True when the failure comes from the database being unreachable or overloaded, not from the request. */
+    /**
+     * True when the failure comes from the database being unreachable, overloaded, shutting down, out of
+     * disk or read-only (a replica, or {@code default_transaction_read_only}), not from the request.
+     */
     public static boolean isInfrastructure(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof ConnectException || t instanceof ClosedConnectionException || t instanceof TimeoutException) {
@@ -113,7 +116,7 @@ public class ProblemMappers {
             if (t instanceof PgException pg && pg.getSqlState() != null) {
                 String state = pg.getSqlState();
                 if (state.startsWith("08") || state.startsWith("53") || state.startsWith("57P")
-                        || state.equals("40001") || state.equals("40P01")) {
+                        || state.equals("40001") || state.equals("40P01") || state.equals("25006")) {
                     return true;
                 }
             }

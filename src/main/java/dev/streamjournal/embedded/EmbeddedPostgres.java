@@ -35,9 +35,11 @@ public final class EmbeddedPostgres implements AutoCloseable {
     private final List<String> prefix;
     private final Path dataDir;
     private final int port;
+    private final boolean durable;
     private final AtomicBoolean stopped = new AtomicBoolean();
 
-    private EmbeddedPostgres(Path bin, List<String> prefix, Path dataDir, int port) {
+    private EmbeddedPostgres(Path bin, List<String> prefix, Path dataDir, int port, boolean durable) {
+        this.durable = durable;
         this.bin = bin;
         this.prefix = prefix;
         this.dataDir = dataDir;
@@ -64,9 +66,9 @@ public final class EmbeddedPostgres implements AutoCloseable {
         try {
             Path data = dataDir.toAbsolutePath().normalize();
             Binaries binaries = Binaries.locate(source);
-            EmbeddedPostgres server = new EmbeddedPostgres(binaries.bin(), binaries.prefix(), data, freePort());
+            EmbeddedPostgres server = new EmbeddedPostgres(binaries.bin(), binaries.prefix(), data, freePort(), durable);
             server.initIfEmpty(binaries.runsAsPostgresUser());
-            server.startServer(durable);
+            server.startServer();
             return server;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -86,6 +88,16 @@ public final class EmbeddedPostgres implements AutoCloseable {
 
     public String jdbcUrl() {
         return "jdbc:postgresql://127.0.0.1:" + port + "/" + DATABASE;
+    }
+
+    /** Stops the server as a restart or failover would (fast shutdown), keeping its data and port. */
+    public void stopForNow() throws IOException, InterruptedException {
+        run(List.of(bin.resolve("pg_ctl").toString(), "-D", dataDir.toString(), "-m", "fast", "-w", "stop"));
+    }
+
+    /** Starts a server stopped by {@link #stopForNow()} again, on the same port. */
+    public void startAgain() throws IOException, InterruptedException {
+        startServer();
     }
 
     @Override
@@ -115,7 +127,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
                 "-E", "UTF8", "--no-locale"));
     }
 
-    private void startServer(boolean durable) throws IOException, InterruptedException {
+    private void startServer() throws IOException, InterruptedException {
         String options = "-p " + port + " -c listen_addresses=127.0.0.1 -c unix_socket_directories=''"
                 + " -c max_connections=200" + (durable ? "" : " -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
         run(List.of(bin.resolve("pg_ctl").toString(), "-D", dataDir.toString(), "-l",

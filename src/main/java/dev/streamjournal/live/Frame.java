@@ -30,6 +30,11 @@ public record Frame(String event, String id, String data, String comment, Intege
         return retry(millis, "draining: reconnect");
     }
 
+    /** The last frame of a channel whose token expired: reconnect with a fresh token after {@code millis}. */
+    public static Frame tokenExpired(int millis) {
+        return retry(millis, "token expired: reconnect with a fresh token");
+    }
+
     public boolean isComment() {
         return event == null;
     }

@@ -43,6 +43,7 @@ public class LiveChannels {
     public Multi<List<Frame>> stream(String streamId, String sessionId, int cursor, Caller caller) {
         return Multi.createFrom().deferred(() -> {
             LiveHub.Watch watch = hub.watch(sessionId, caller.tenant(), false);
+            watch.expireAt(caller.expiresAt());
             StreamFeed feed = watch.follow(streamId);
             return new StreamTail(follower(streamId, cursor, false, caller), feed, watch, config, pushDelay).frames();
         });
@@ -63,9 +64,12 @@ public class LiveChannels {
         }
         String resumeStreamId = resumeStream;
         int resumeAfter = resumeSeq;
-        return Multi.createFrom().deferred(() -> new SessionTail(sessionId, resumeStreamId, resumeAfter,
-                hub.watch(sessionId, caller.tenant(), false), config,
-                (streamId, cursor) -> follower(streamId, cursor, true, caller)).frames());
+        return Multi.createFrom().deferred(() -> {
+            LiveHub.Watch watch = hub.watch(sessionId, caller.tenant(), false);
+            watch.expireAt(caller.expiresAt());
+            return new SessionTail(sessionId, resumeStreamId, resumeAfter, watch, config,
+                    (streamId, cursor) -> follower(streamId, cursor, true, caller)).frames();
+        });
     }
 
     private StreamFollower follower(String streamId, int cursor, boolean qualifiedIds, Caller caller) {

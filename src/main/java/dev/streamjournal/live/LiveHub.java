@@ -12,6 +12,7 @@ import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -40,7 +41,9 @@ public class LiveHub {
         private final List<StreamFeed> followed = new ArrayList<>();
         private boolean listening;
         private boolean closed;
-        private boolean drained;
+        private boolean expired;
+        private boolean ended;
+        private long expiryTimer = -1;
 
         private Watch(SessionFeed session, boolean settlesOnly) {
             this.session = session;
@@ -77,24 +80,57 @@ public class LiveHub {
             return session.listing();
         }
 
-        /** True once this replica is shutting down: the subscriber should end and let its client go elsewhere. */
-        public boolean draining() {
-            return draining;
+        /**
+         * True once the tail should end: this replica is shutting down (its client goes elsewhere) or the
+         * token that opened it expired (its client comes back with a fresh one).
+         */
+        public synchronized boolean ending() {
+            return draining || expired;
         }
 
         /**
-         * For a tail's next step: null while the replica serves; once it drains, the reconnect hint the
-         * first time and an empty list (the end of the tail) after that.
+         * Ends this watch's tail at {@code at}, the expiry of the token that opened it (null: never), so
+         * that a connection never outlives its authorization: the client reconnects with a fresh token.
          */
-        synchronized List<Frame> drainFrames(int retryMillis) {
-            if (!draining) {
+        void expireAt(Instant at) {
+            if (at == null) {
+                return;
+            }
+            long delay = Duration.between(Instant.now(), at).toMillis() + 1;
+            if (delay <= 0) {
+                expire();
+                return;
+            }
+            long timer = vertx.setTimer(delay, id -> expire());
+            synchronized (this) {
+                if (closed) {
+                    vertx.cancelTimer(timer);
+                } else {
+                    expiryTimer = timer;
+                }
+            }
+        }
+
+        private void expire() {
+            synchronized (this) {
+                expired = true;
+            }
+            signal.wake();
+        }
+
+        /**
+         * For a tail's next step: null while the tail may go on; once the replica drains or the token
+         * expired, the reconnect hint the first time and an empty list (the end of the tail) after that.
+         */
+        synchronized List<Frame> endFrames(int retryMillis) {
+            if (!draining && !expired) {
                 return null;
             }
-            if (drained) {
+            if (ended) {
                 return List.of();
             }
-            drained = true;
-            return List.of(Frame.reconnect(retryMillis));
+            ended = true;
+            return List.of(draining ? Frame.reconnect(retryMillis) : Frame.tokenExpired(retryMillis));
         }
 
         @Override
@@ -104,6 +140,9 @@ public class LiveHub {
                     return;
                 }
                 closed = true;
+                if (expiryTimer >= 0) {
+                    vertx.cancelTimer(expiryTimer);
+                }
                 followed.forEach(feed -> session.unfollow(feed, signal));
                 followed.clear();
                 if (listening) {
@@ -126,6 +165,11 @@ public class LiveHub {
         this.vertx = vertx;
         metrics.gauge("journal.live.subscribers", all, Set::size);
         metrics.gauge("journal.live.feeds", this, LiveHub::streamFeeds);
+    }
+
+    /** True once this replica is shutting down. */
+    public boolean draining() {
+        return draining;
     }
 
     /**

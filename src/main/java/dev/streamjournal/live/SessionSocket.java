@@ -27,22 +27,29 @@ import java.util.concurrent.Flow;
  * channel as JSON messages {@code {"event", "id", "data"}}. Browsers cannot set headers on a WebSocket,
  * so the cursor comes as the query parameter {@code lastEventId=<streamId>:<seq>}. An unknown session
  * gets one {@code error} message with the problem document and a close with code 4404 (4400 for bad input).
+ * The channel ends only when the replica drains (1012) or the token that opened it expires (4401); both
+ * tell the client to reconnect, the second with a fresh token.
  */
 @WebSocket(path = "/v1/sessions/{sessionId}/live")
 @RolesAllowed(Roles.READER)
 public class SessionSocket {
 
-    /** The session channel ends only when the replica shuts down: 1012 tells the client to reconnect. */
-    private static final CloseReason DRAINING = new CloseReason(1012, "draining: reconnect");
+    /** The replica shuts down: reconnect (to another replica). */
+    static final CloseReason DRAINING = new CloseReason(1012, "draining: reconnect");
+    /** The token that opened the channel expired: reconnect with a fresh one. */
+    static final CloseReason TOKEN_EXPIRED = new CloseReason(4401, "token-expired");
 
     private final LiveChannels channels;
+    private final LiveHub hub;
     private final SessionQueries sessions;
     private final Callers callers;
     private final ObjectMapper json;
     private final Map<String, Flow.Subscription> open = new ConcurrentHashMap<>();
 
-    public SessionSocket(LiveChannels channels, SessionQueries sessions, Callers callers, ObjectMapper json) {
+    public SessionSocket(LiveChannels channels, LiveHub hub, SessionQueries sessions, Callers callers,
+            ObjectMapper json) {
         this.channels = channels;
+        this.hub = hub;
         this.sessions = sessions;
         this.callers = callers;
         this.json = json;
@@ -66,7 +73,7 @@ public class SessionSocket {
                         .map(this::message)
                         .onSubscription().invoke(subscription -> hold(connection, subscription))
                         .onTermination().invoke(() -> open.remove(connection.id()))
-                        .onCompletion().call(() -> connection.close(DRAINING));
+                        .onCompletion().call(() -> connection.close(hub.draining() ? DRAINING : TOKEN_EXPIRED));
             } catch (ProblemException problem) {
                 return refuse(connection, problem);
             }

@@ -53,7 +53,7 @@ final class SessionTail {
     }
 
     private Uni<List<Frame>> next() {
-        List<Frame> drain = watch.drainFrames(config.retryMillis());
+        List<Frame> drain = watch.endFrames(config.retryMillis());
         if (drain != null) {
             return Uni.createFrom().item(drain);
         }

@@ -40,7 +40,7 @@ final class StreamTail {
         if (follower.done()) {
             return Uni.createFrom().item(List.of());
         }
-        List<Frame> drain = watch.drainFrames(config.retryMillis());
+        List<Frame> drain = watch.endFrames(config.retryMillis());
         if (drain != null) {
             return Uni.createFrom().item(drain);
         }
@@ -63,7 +63,7 @@ final class StreamTail {
                 return Uni.createFrom().item(next);
             }
             return watch.signal().awaitChange(seen, config.keepAlive())
-                    .chain(woke -> woke && watch.draining() ? next()
+                    .chain(woke -> woke && watch.ending() ? next()
                             : woke ? read(true)
                             : Uni.createFrom().item(List.of(Frame.comment("keep-alive"))));
         });

@@ -10,6 +10,7 @@ import io.quarkus.security.runtime.QuarkusSecurityIdentity;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.json.JsonString;
+import java.time.Instant;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
 /**
@@ -49,7 +50,8 @@ public class CallerAugmentor implements SecurityIdentityAugmentor {
             throw new AuthenticationFailedException("the token has no subject");
         }
         QuarkusSecurityIdentity.Builder builder = QuarkusSecurityIdentity.builder(identity)
-                .addAttribute(CALLER, new Caller(principal, tenant));
+                .addAttribute(CALLER, new Caller(principal, tenant,
+                        token.getExpirationTime() > 0 ? Instant.ofEpochSecond(token.getExpirationTime()) : null));
         if (identity.hasRole(Roles.ADMIN)) {
             builder.addRoles(Roles.ALL);
         }

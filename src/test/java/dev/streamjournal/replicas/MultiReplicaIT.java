@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamjournal.security.Roles;
 import dev.streamjournal.support.PostgresResource;
+import dev.streamjournal.support.Replica;
 import dev.streamjournal.support.SocketMessages;
 import dev.streamjournal.support.SseClient;
 import dev.streamjournal.support.Tokens;
@@ -16,10 +17,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -62,11 +61,7 @@ class MultiReplicaIT {
     @BeforeAll
     static void startTwoReplicas() throws IOException {
         // the configured database, inherited through the environment, or a fresh embedded one
-        Map<String, String> env = new HashMap<>();
-        POSTGRES.start().forEach((key, value) -> env.put(key.toUpperCase().replaceAll("[^A-Z0-9]", "_"), value));
-        env.put("JOURNAL_AUTH_ENABLED", "true");
-        env.put("MP_JWT_VERIFY_PUBLICKEY_LOCATION", Path.of("src/test/resources/auth/public-key.pem").toAbsolutePath().toString());
-        env.put("MP_JWT_VERIFY_ISSUER", Tokens.ISSUER);
+        Map<String, String> env = Replica.environment(POSTGRES.start());
         env.put("JOURNAL_LEASE_REAPER_INTERVAL", "1s");
         env.put("QUARKUS_SHUTDOWN_DELAY", "1s");
         // both start at once: Flyway migrates under its lock, the second waits and finds the schema current

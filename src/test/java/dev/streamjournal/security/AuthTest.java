@@ -27,6 +27,8 @@ import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.net.http.WebSocketHandshakeException;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -261,6 +263,38 @@ class AuthTest {
                     .anyMatch(m -> m.path("event").asText().equals("stream_started")));
         } finally {
             socket.sendClose(WebSocket.NORMAL_CLOSURE, "done");
+        }
+    }
+
+    @Test
+    void liveConnections_endWhenTheirTokenExpires_andResumeWithAFreshToken() throws Exception {
+        Started a = start(PRODUCER_A);
+        append(PRODUCER_A, a.stream(), "{\"events\":[{\"type\":\"token\",\"data\":{\"text\":\"one\"}}]}", 200);
+        Instant expiry = Instant.now().plusSeconds(3);
+        String shortLived = "Bearer " + Tokens.expiringAt(expiry, "reader-a", TENANT_A, Roles.READER);
+        URI live = URI.create("ws://" + base.getHost() + ":" + base.getPort() + "/v1/sessions/" + a.session() + "/live");
+        List<JsonNode> messages = new CopyOnWriteArrayList<>();
+        CompletableFuture<Integer> closed = new CompletableFuture<>();
+        connect(live, shortLived, messages, closed);
+        String lastEventId;
+        try (SseClient tail = SseClient.open(base.resolve("/v1/streams/" + a.stream() + "/events"), null, shortLived)) {
+            lastEventId = tail.await(frame -> "token".equals(frame.event()), TIMEOUT).id();
+
+            tail.awaitEnd(TIMEOUT);
+            assertThat(Instant.now()).as("open until the token expired, and ended then (not at a keep-alive)")
+                    .isAfterOrEqualTo(expiry.truncatedTo(ChronoUnit.SECONDS)).isBefore(expiry.plusSeconds(5));
+            SseClient.Frame last = tail.frames().get(tail.frames().size() - 1);
+            assertThat(last.comment()).isEqualTo("token expired: reconnect with a fresh token");
+            assertThat(last.retry()).isNotNull();
+            assertThat(closed.get(30, TimeUnit.SECONDS)).as("WebSocket close code").isEqualTo(4401);
+            assertThat(messages).anyMatch(m -> m.path("event").asText().equals("stream_started"));
+        }
+        append(PRODUCER_A, a.stream(), "{\"events\":[{\"type\":\"token\",\"data\":{\"text\":\"two\"}}]}", 200);
+        try (SseClient resumed = SseClient.open(base.resolve("/v1/streams/" + a.stream() + "/events"), lastEventId,
+                READER_A)) {
+            resumed.await(frame -> "token".equals(frame.event()), TIMEOUT);
+            assertThat(resumed.journalFrames()).extracting(SseClient.Frame::id).containsExactly("2");
+            assertThat(resumed.hasEnded()).as("a fresh token's tail goes on").isFalse();
         }
     }
 

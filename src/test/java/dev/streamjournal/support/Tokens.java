@@ -38,6 +38,11 @@ public final class Tokens {
         return "Bearer " + of(subject, tenant, groups);
     }
 
+    /** A good token that expires at {@code at}. */
+    public static String expiringAt(Instant at, String subject, String tenant, String... groups) {
+        return claims(subject, groups).claim("tenant", tenant).expiresAt(at).sign(KEY);
+    }
+
     public static String expired(String tenant, String group) {
         return claims("late", group).claim("tenant", tenant)
                 .issuedAt(Instant.now().minusSeconds(7200)).expiresAt(Instant.now().minusSeconds(3600)).sign(KEY);

@@ -1,4 +1,4 @@
-package dev.streamjournal.replicas;
+package dev.streamjournal.support;
 
 import static org.awaitility.Awaitility.await;
 
@@ -12,17 +12,18 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 
 /** One instance of the packaged service ({@code target/quarkus-app}), started as its own process. */
-final class Replica implements AutoCloseable {
+public final class Replica implements AutoCloseable {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    final String name;
-    final int port;
-    final Process process;
-    final Path log;
+    public final String name;
+    public final int port;
+    public final Process process;
+    public final Path log;
 
     private Replica(String name, int port, Process process, Path log) {
         this.name = name;
@@ -31,9 +32,26 @@ final class Replica implements AutoCloseable {
         this.log = log;
     }
 
+    /**
+     * The environment of a replica over the database whose Quarkus properties are given (as
+     * {@link PostgresResource#start()} returns them), with authentication on and the test key.
+     */
+    public static Map<String, String> environment(Map<String, String> datasource) {
+        Map<String, String> env = new HashMap<>();
+        datasource.forEach((key, value) -> env.put(key.toUpperCase().replaceAll("[^A-Z0-9]", "_"), value));
+        env.put("JOURNAL_AUTH_ENABLED", "true");
+        env.put("MP_JWT_VERIFY_PUBLICKEY_LOCATION", Path.of("src/test/resources/auth/public-key.pem").toAbsolutePath().toString());
+        env.put("MP_JWT_VERIFY_ISSUER", Tokens.ISSUER);
+        return env;
+    }
+
     /** Starts the packaged service with {@code env} added to this process's environment; does not wait. */
-    static Replica start(String name, Map<String, String> env) throws IOException {
-        int port = freePort();
+    public static Replica start(String name, Map<String, String> env) throws IOException {
+        return start(name, env, freePort());
+    }
+
+    /** Starts the packaged service on {@code port} (a replica replaced in place keeps its address). */
+    public static Replica start(String name, Map<String, String> env, int port) throws IOException {
         Path log = Files.createTempFile("stream-journal-" + name + "-", ".log");
         String java = ProcessHandle.current().info().command().orElse("java");
         ProcessBuilder builder = new ProcessBuilder(java, "-Xmx256m", "-jar", "target/quarkus-app/quarkus-run.jar")
@@ -43,7 +61,7 @@ final class Replica implements AutoCloseable {
         return new Replica(name, port, builder.start(), log);
     }
 
-    void awaitReady() {
+    public void awaitReady() {
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).until(() -> {
             if (!process.isAlive()) {
                 throw new IllegalStateException(name + " exited " + process.exitValue() + ":\n" + logText());
@@ -52,11 +70,11 @@ final class Replica implements AutoCloseable {
         });
     }
 
-    URI uri(String path) {
+    public URI uri(String path) {
         return URI.create("http://localhost:" + port + path);
     }
 
-    int status(String path) {
+    public int status(String path) {
         try {
             return HTTP.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(5)).build(),
                     HttpResponse.BodyHandlers.discarding()).statusCode();
@@ -68,7 +86,7 @@ final class Replica implements AutoCloseable {
         }
     }
 
-    String logText() {
+    public String logText() {
         try {
             return Files.readString(log);
         } catch (IOException e) {
