@@ -1,6 +1,7 @@
 package dev.streamjournal.common;
 
 import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import io.quarkus.security.AuthenticationFailedException;
@@ -34,12 +35,25 @@ public class ProblemMappers {
     }
 
     /**
+     * Well-formed JSON beyond the reader's bounds: a number of more than 1,000 digits, nesting deeper than
+     * 1,000 levels (Jackson's {@code StreamReadConstraints}).
+     */
+    @ServerExceptionMapper
+    public Response beyondBounds(StreamConstraintsException e) {
+        return Problem.response(400, "invalid-request", "Invalid request",
+                "the request body exceeds a bound of the JSON reader: " + e.getOriginalMessage(), Map.of());
+    }
+
+    /**
      * A body of the wrong shape: wrong types, missing or extra structure. Declared for
      * {@link MismatchedInputException} too, so that it wins over the framework's own mapper of that type.
      * Jackson wraps parse errors met while binding; those are malformed JSON.
      */
     @ServerExceptionMapper({JsonMappingException.class, MismatchedInputException.class})
     public Response invalidJson(JsonMappingException e) {
+        if (e.getCause() instanceof StreamConstraintsException bounds) {
+            return beyondBounds(bounds);
+        }
         if (e.getCause() instanceof JsonParseException parse) {
             return malformedJson(parse);
         }
@@ -69,6 +83,9 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response http(WebApplicationException e) {
+        if (e.getCause() instanceof StreamConstraintsException bounds) {
+            return beyondBounds(bounds);
+        }
         if (e.getCause() instanceof JsonParseException parse) {
             return malformedJson(parse);
         }

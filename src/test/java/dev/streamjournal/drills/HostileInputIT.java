@@ -53,7 +53,9 @@ import net.jqwik.api.lifecycle.BeforeContainer;
 class HostileInputIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    /** HTTP/1.1, as browsers speak it over plain http (and so that one refused request never ends a shared connection). */
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
     private static final String TENANT = "hostile";
     private static final String PRODUCER = Tokens.bearer("producer", TENANT, Roles.PRODUCER);
     private static final String READER = Tokens.bearer("reader", TENANT, Roles.READER);
@@ -161,7 +163,10 @@ class HostileInputIT {
         String request = method + " " + path + " (" + (body == null ? 0 : body.length) + " bytes: "
                 + preview(body) + ") -> " + response.status() + " " + response.body();
         assertThat(response.status()).as("never a 5xx: %s", request).isLessThan(500);
-        if (response.status() >= 400 && !"HEAD".equals(method)) {
+        // the HTTP codec refuses an over-long request line (414) or header block (431) before any route runs:
+        // those answers are bare, as the README says (Quarkus offers no hook for them)
+        boolean refusedByCodec = response.status() == 414 || response.status() == 431;
+        if (response.status() >= 400 && !"HEAD".equals(method) && !refusedByCodec) {
             assertThat(response.contentType()).as("problem document: %s", request).startsWith("application/problem+json");
             JsonNode problem = JSON.readTree(response.body());
             String type = problem.path("type").asText();
@@ -409,7 +414,12 @@ class HostileInputIT {
                 field("onActive", onActive), field("leaseSeconds", leaseSeconds), field("extra", json(2)))
                 .as((a, b, c, d, e) -> "{" + List.of(a, b, c, d, e).stream().filter(f -> !f.isEmpty())
                         .collect(Collectors.joining(",")) + "}");
+        Arbitrary<String> wellFormed = Combinators.combine(hostileStrings(), Arbitraries.of("reject", "interrupt"),
+                Arbitraries.integers().between(1, 3600))
+                .as((text, mode, lease) -> "{\"userMessage\":{\"content\":" + quote(text) + "},\"onActive\":\""
+                        + mode + "\",\"leaseSeconds\":" + lease + "}");
         return Arbitraries.frequencyOf(
+                net.jqwik.api.Tuple.of(6, wellFormed.map(HostileInputIT::utf8)),
                 net.jqwik.api.Tuple.of(6, object.map(HostileInputIT::utf8)),
                 net.jqwik.api.Tuple.of(2, rawBodies()),
                 net.jqwik.api.Tuple.of(1, json(5).map(HostileInputIT::utf8)));
@@ -442,7 +452,18 @@ class HostileInputIT {
                 net.jqwik.api.Tuple.of(1, Arbitraries.of("[]", "null", "{}", "\"events\"", "[null]", "[1,2]")),
                 net.jqwik.api.Tuple.of(1, Arbitraries.integers().between(1000, 1100)
                         .map(n -> "[" + String.join(",", java.util.Collections.nCopies(n, "{\"type\":\"token\"}")) + "]")));
+        // a well-formed batch whose content is hostile: most must be taken or refused on their content alone
+        Arbitrary<String> content = Arbitraries.frequencyOf(
+                net.jqwik.api.Tuple.of(3, hostileStrings().map(text -> "{\"text\":" + quote(text) + "}")),
+                net.jqwik.api.Tuple.of(2, numbers().map(number -> "{\"text\":\"n\",\"n\":" + number + "}")),
+                net.jqwik.api.Tuple.of(2, json(3).map(value -> "{\"text\":\"v\",\"v\":" + value + "}")),
+                net.jqwik.api.Tuple.of(1, Arbitraries.of("{}", "null")));
+        Arbitrary<String> wellFormed = Combinators.combine(Arbitraries.of("token", "token", "token", "reasoning", "tool",
+                "x-note", "done", "title", "stream_end"), content)
+                .as((t, d) -> "{\"type\":\"" + t + "\",\"data\":" + d + "}")
+                .list().ofMinSize(1).ofMaxSize(4).map(list -> "{\"events\":[" + String.join(",", list) + "]}");
         return Arbitraries.frequencyOf(
+                net.jqwik.api.Tuple.of(10, wellFormed.map(HostileInputIT::utf8)),
                 net.jqwik.api.Tuple.of(8, events.map(list -> utf8("{\"events\":" + list + "}"))),
                 net.jqwik.api.Tuple.of(1, Combinators.combine(events, json(2))
                         .as((list, extra) -> utf8("{\"events\":" + list + ",\"other\":" + extra + "}"))),
