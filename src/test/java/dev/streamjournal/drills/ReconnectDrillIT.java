@@ -26,6 +26,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
@@ -50,7 +52,8 @@ import org.junit.jupiter.api.Test;
 class ReconnectDrillIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
     private static final String TENANT = "reconnect";
     private static final String PRODUCER = Tokens.bearer("producer", TENANT, Roles.PRODUCER);
     private static final String READER = Tokens.bearer("reader", TENANT, Roles.READER);
@@ -62,6 +65,8 @@ class ReconnectDrillIT {
 
     private static final PostgresResource POSTGRES = new PostgresResource();
     private static Replica service;
+    /** The streams whose producer is still appending. */
+    private static final Set<String> producing = ConcurrentHashMap.newKeySet();
 
     @BeforeAll
     static void start() throws IOException {
@@ -135,12 +140,14 @@ class ReconnectDrillIT {
 
         ExecutorService threads = Executors.newFixedThreadPool(STREAMS + clients.size());
         List<Future<?>> work = new ArrayList<>();
+        producing.addAll(streams);
         for (String stream : streams) {
             work.add(threads.submit(() -> produce(stream)));
         }
         AtomicInteger disconnects = new AtomicInteger();
+        AtomicInteger duringAppends = new AtomicInteger();
         for (Client client : clients) {
-            work.add(threads.submit(() -> follow(client, disconnects)));
+            work.add(threads.submit(() -> follow(client, disconnects, duringAppends)));
         }
         for (Future<?> task : work) {
             task.get(5, TimeUnit.MINUTES);
@@ -153,11 +160,13 @@ class ReconnectDrillIT {
             assertThat(client.outcomes).as("%s of %s", client.kind, client.stream).isNotEmpty().containsOnly("restored");
         });
         assertThat(disconnects.get()).as("client disconnects").isGreaterThanOrEqualTo(1000);
+        assertThat(duringAppends.get()).as("disconnects while their stream was being appended to").isGreaterThanOrEqualTo(300);
         int connections = clients.stream().mapToInt(client -> client.connections).sum();
         Files.writeString(Path.of("target", "reconnect-drill.txt"), String.format(
-                "clients: %d (stream tail, session SSE, session WebSocket)%nconnections: %d%nrandom disconnects: %d%n"
+                "clients: %d (stream tail, session SSE, session WebSocket)%nconnections: %d%nrandom disconnects: %d (%d while"
+                        + " their stream was being appended to)%n"
                         + "events checked: %d, gaps: 0, duplicates: 0%n",
-                clients.size(), connections, disconnects.get(), clients.size() * EVENTS));
+                clients.size(), connections, disconnects.get(), duringAppends.get(), clients.size() * EVENTS));
     }
 
     /** Appends the tokens in random batches as fast as they are acknowledged, then {@code done} and {@code stream_end}. */
@@ -172,9 +181,11 @@ class ReconnectDrillIT {
             }
             appendOrFail(stream, "{\"events\":[" + events + "]}");
             seq += size;
+            Thread.sleep(20);
         }
         appendOrFail(stream, "{\"events\":[{\"seq\":" + (TOKENS + 1) + ",\"type\":\"done\"}]}");
         appendOrFail(stream, "{\"events\":[{\"seq\":" + (TOKENS + 2) + ",\"type\":\"stream_end\"}]}");
+        producing.remove(stream);
         return null;
     }
 
@@ -184,13 +195,16 @@ class ReconnectDrillIT {
     }
 
     /** Connects, takes a random number of events, drops the connection, resumes; until {@code stream_end}. */
-    private static Void follow(Client client, AtomicInteger disconnects) throws Exception {
+    private static Void follow(Client client, AtomicInteger disconnects, AtomicInteger duringAppends) throws Exception {
         while (!client.ended) {
             int quota = ThreadLocalRandom.current().nextInt(1, MOST_EVENTS_PER_CONNECTION + 1);
             client.connections++;
             boolean cut = client.kind == Kind.SESSION_WEBSOCKET ? overWebSocket(client, quota) : overSse(client, quota);
             if (cut) {
                 disconnects.incrementAndGet();
+                if (producing.contains(client.stream)) {
+                    duringAppends.incrementAndGet();
+                }
             }
         }
         return null;
