@@ -6,8 +6,9 @@ import org.jboss.logging.Logger;
 
 /**
  * Says at startup when the service's database role cannot see when other roles' transactions started.
- * The audit tail then holds while any other role writes (see {@link AuditRepository#SAFE_BEFORE}), which
- * matters when several roles write the journal (rotating credentials, one user per pod).
+ * The audit tail then holds while any transaction of another role holds an xid in this database (see
+ * {@link AuditRepository#SAFE_BEFORE}): another writer role (rotating credentials, one user per pod), but
+ * also an operator's or a job's open transaction.
  */
 public class ActivityCheck {
 
@@ -23,6 +24,7 @@ public class ActivityCheck {
 
     static final String WARNING = """
             the database role of this service is not a member of pg_read_all_stats: it cannot see when other \
-            roles' transactions started, so the audit tail holds while another role writes. If more than one \
-            role writes the journal (rotating credentials, one user per pod), run: GRANT pg_read_all_stats TO <role>""";
+            roles' transactions started, so the audit tail holds while a transaction of another role writes in \
+            this database (another writer role with rotating credentials or one user per pod, a job, an \
+            operator's session). Run: GRANT pg_read_all_stats TO <role>""";
 }

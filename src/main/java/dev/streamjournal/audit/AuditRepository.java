@@ -17,8 +17,11 @@ import java.util.List;
 @ApplicationScoped
 public class AuditRepository {
 
-    /** Rows read after {@code safeBefore} was taken. */
-    public record Read<T>(List<T> rows, OffsetDateTime safeBefore) {
+    /**
+     * Rows read after {@code safeBefore} was taken; {@code held}: a writer's start was unknown, so no row
+     * was safe (a later read may take them).
+     */
+    public record Read<T>(List<T> rows, OffsetDateTime safeBefore, boolean held) {
     }
 
     /**
@@ -26,16 +29,17 @@ public class AuditRepository {
      * and whether one of them hides its start. PostgreSQL shows every session's {@code backend_xid},
      * but {@code xact_start} only for the caller's own role (or with {@code pg_read_all_stats}), so a
      * transaction of another writer role has an unknown start: the tail is held while one runs.
+     * Autovacuum and other background processes (no role) never write the journal and are left out.
      */
     static final String SAFE_BEFORE = """
             with writing as (
-                select xact_start
+                select xact_start, usesysid
                   from pg_stat_activity
                  where backend_xid is not null and pid <> pg_backend_pid()
                    and datid = (select oid from pg_database where datname = current_database())
             )
             select least(clock_timestamp(), (select min(xact_start) from writing)) as safe_before,
-                   exists (select 1 from writing where xact_start is null) as start_unknown
+                   exists (select 1 from writing where xact_start is null and usesysid is not null) as start_unknown
             """;
 
     /** Whether this role sees the start of every other role's transactions. */
@@ -95,7 +99,7 @@ public class AuditRepository {
                                 row.getString("data"), row.getString("principal"), row.getOffsetDateTime("at"),
                                 row.getOffsetDateTime("inserted_at")));
                     }
-                    return new Read<>(events, safeBefore);
+                    return new Read<>(events, safeBefore.time(), safeBefore.held());
                 }));
     }
 
@@ -111,17 +115,22 @@ public class AuditRepository {
                                 row.getString("detail"), row.getString("principal"), row.getOffsetDateTime("at"),
                                 row.getOffsetDateTime("inserted_at")));
                     }
-                    return new Read<>(entries, safeBefore);
+                    return new Read<>(entries, safeBefore.time(), safeBefore.held());
                 }));
     }
 
-    private Uni<OffsetDateTime> safeBefore() {
+    /** Rows inserted before {@code time} are safe to hand out; {@code held}: none is, a writer's start being unknown. */
+    record SafeBefore(OffsetDateTime time, boolean held) {
+    }
+
+    private Uni<SafeBefore> safeBefore() {
         return pool.query(SAFE_BEFORE).execute().map(rows -> safeBefore(rows.iterator().next()));
     }
 
     /** {@code safeBefore} from a row of {@link #SAFE_BEFORE}: nothing is safe while a writer's start is unknown. */
-    static OffsetDateTime safeBefore(Row row) {
-        return row.getBoolean("start_unknown") ? OffsetDateTime.MIN : row.getOffsetDateTime("safe_before");
+    static SafeBefore safeBefore(Row row) {
+        boolean held = row.getBoolean("start_unknown");
+        return new SafeBefore(held ? OffsetDateTime.MIN : row.getOffsetDateTime("safe_before"), held);
     }
 
     /** Whether the service's role sees when other roles' transactions started. */

@@ -4,6 +4,7 @@ import dev.streamjournal.security.Caller;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -12,6 +13,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public class AuditService {
 
     static final int EXPORT_PAGE = 500;
+    static final Duration HELD_EXPORT_WAIT = Duration.ofSeconds(30);
+    static final Duration HELD_RETRY = Duration.ofMillis(50);
 
     private final AuditRepository repository;
 
@@ -40,10 +43,27 @@ public class AuditService {
     public Multi<AuditEvent> exportEvents(AuditFilter filter, long after, Caller caller) {
         AtomicLong cursor = new AtomicLong(after);
         return Multi.createBy().repeating()
-                .uni(() -> safeEvents(filter, cursor.get(), EXPORT_PAGE, caller))
+                .uni(() -> exportPage(filter, cursor.get(), caller, System.nanoTime() + HELD_EXPORT_WAIT.toNanos()))
                 .until(List::isEmpty)
                 .onItem().invoke(page -> cursor.set(page.get(page.size() - 1).position()))
                 .onItem().disjoint();
+    }
+
+    /**
+     * An export page; while the tail is held by a writer whose start is unknown (another role's short
+     * transaction, see {@link AuditRepository#SAFE_BEFORE}), the page is read again rather than taken as
+     * the end of the selection, for up to {@link #HELD_EXPORT_WAIT}.
+     */
+    private Uni<List<AuditEvent>> exportPage(AuditFilter filter, long after, Caller caller, long deadline) {
+        return repository.events(caller.tenant(), filter, after, EXPORT_PAGE).chain(read -> {
+            List<AuditEvent> safe = read.rows().subList(0, SafePrefix.length(read.rows(), AuditEvent::insertedAt,
+                    read.safeBefore()));
+            if (safe.isEmpty() && read.held() && !read.rows().isEmpty() && System.nanoTime() < deadline) {
+                return Uni.createFrom().voidItem().onItem().delayIt().by(HELD_RETRY)
+                        .chain(() -> exportPage(filter, after, caller, deadline));
+            }
+            return Uni.createFrom().item(safe);
+        });
     }
 
     private Uni<List<AuditEvent>> safeEvents(AuditFilter filter, long after, int limit, Caller caller) {

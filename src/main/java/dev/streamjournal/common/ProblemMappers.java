@@ -36,7 +36,8 @@ public class ProblemMappers {
 
     /**
      * Well-formed JSON beyond the reader's bounds: a number of more than 1,000 digits, nesting deeper than
-     * 1,000 levels (Jackson's {@code StreamReadConstraints}).
+     * {@link StrictJson#MAX_NESTING} levels (Jackson's {@code StreamReadConstraints}). The writer's nesting
+     * bound is higher, so what was accepted never fails here on its way out.
      */
     @ServerExceptionMapper
     public Response beyondBounds(StreamConstraintsException e) {
@@ -123,7 +124,8 @@ public class ProblemMappers {
 
     /**
      * True when the failure comes from the database being unreachable, overloaded, shutting down, out of
-     * disk or read-only (a replica, or {@code default_transaction_read_only}), not from the request.
+     * disk or read-only (a replica, or {@code default_transaction_read_only}), or from a transaction that
+     * waited too long to write, not from the request.
      */
     public static boolean isInfrastructure(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
@@ -134,6 +136,10 @@ public class ProblemMappers {
                 String state = pg.getSqlState();
                 if (state.startsWith("08") || state.startsWith("53") || state.startsWith("57P")
                         || state.equals("40001") || state.equals("40P01") || state.equals("25006")) {
+                    return true;
+                }
+                // a transaction that waited too long to write (V5's bound on inserted_at - at): retry it
+                if (state.equals("23514") && pg.getConstraint() != null && pg.getConstraint().endsWith("_written_promptly")) {
                     return true;
                 }
             }

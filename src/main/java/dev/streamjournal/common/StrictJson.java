@@ -1,5 +1,6 @@
 package dev.streamjournal.common;
 
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.MapperFeature;
@@ -14,6 +15,9 @@ import jakarta.inject.Singleton;
 @Singleton
 public class StrictJson implements ObjectMapperCustomizer {
 
+    /** Deepest nesting of arrays and objects a request body may have. */
+    public static final int MAX_NESTING = 256;
+
     @Override
     public void customize(ObjectMapper mapper) {
         mapper.configure(MapperFeature.ALLOW_COERCION_OF_SCALARS, false);
@@ -25,5 +29,9 @@ public class StrictJson implements ObjectMapperCustomizer {
         // into Infinity, which is not JSON); jsonb then stores them as numerics
         mapper.enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
         mapper.configure(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES, false);
+        // well below the writer's bound of 1,000 levels: what is accepted can always be written back,
+        // inside a transcript message too
+        mapper.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
+                .maxNestingDepth(MAX_NESTING).build());
     }
 }

@@ -30,9 +30,16 @@ public record Frame(String event, String id, String data, String comment, Intege
         return retry(millis, "draining: reconnect");
     }
 
+    static final String TOKEN_EXPIRED = "token expired: reconnect with a fresh token";
+
     /** The last frame of a channel whose token expired: reconnect with a fresh token after {@code millis}. */
     public static Frame tokenExpired(int millis) {
-        return retry(millis, "token expired: reconnect with a fresh token");
+        return retry(millis, TOKEN_EXPIRED);
+    }
+
+    /** True for the last frame of a channel whose token expired. */
+    public boolean endsAnExpiredToken() {
+        return TOKEN_EXPIRED.equals(comment);
     }
 
     public boolean isComment() {

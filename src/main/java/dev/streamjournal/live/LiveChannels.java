@@ -11,7 +11,9 @@ import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.Startup;
 import io.smallrye.mutiny.Multi;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 /** Opens live channels: the tail of one stream, and the channel of a whole session. */
 @Startup
@@ -41,6 +43,7 @@ public class LiveChannels {
 
     /** The tail of a stream after {@code cursor}, in batches of frames; the stream must exist and be the caller's. */
     public Multi<List<Frame>> stream(String streamId, String sessionId, int cursor, Caller caller) {
+        requireUnexpired(caller);
         return Multi.createFrom().deferred(() -> {
             LiveHub.Watch watch = hub.watch(sessionId, caller.tenant(), false);
             watch.expireAt(caller.expiresAt());
@@ -51,6 +54,7 @@ public class LiveChannels {
 
     /** The channel of a session in batches of frames, resumed after {@code <streamId>:<seq>} when given. */
     public Multi<List<Frame>> session(String sessionId, String lastEventId, Caller caller) {
+        requireUnexpired(caller);
         String resumeStream = null;
         int resumeSeq = 0;
         if (lastEventId != null && !lastEventId.isBlank()) {
@@ -70,6 +74,17 @@ public class LiveChannels {
             return new SessionTail(sessionId, resumeStreamId, resumeAfter, watch, config,
                     (streamId, cursor) -> follower(streamId, cursor, true, caller)).frames();
         });
+    }
+
+    /**
+     * A token past its expiry can still pass verification within the verifier's clock skew; a live channel
+     * opened with it would end at once and be reopened with the same token in a loop, so it is refused.
+     */
+    private static void requireUnexpired(Caller caller) {
+        if (caller.expiresAt() != null && !caller.expiresAt().isAfter(Instant.now())) {
+            throw new ProblemException(401, "unauthorized", "Unauthorized",
+                    "the bearer token has expired: reconnect with a fresh one", Map.of());
+        }
     }
 
     private StreamFollower follower(String streamId, int cursor, boolean qualifiedIds, Caller caller) {

@@ -167,11 +167,6 @@ public class LiveHub {
         metrics.gauge("journal.live.feeds", this, LiveHub::streamFeeds);
     }
 
-    /** True once this replica is shutting down. */
-    public boolean draining() {
-        return draining;
-    }
-
     /**
      * Holds a session of the tenant (already checked to be the caller's). {@code settlesOnly}: the watch
      * is woken only when a followed stream's settlement is decided again (long-polls), not at every event.

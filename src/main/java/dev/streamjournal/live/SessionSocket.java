@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Flow;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code /v1/sessions/{sessionId}/live}: the session channel over WebSocket, with the frames of the SSE
@@ -40,16 +41,13 @@ public class SessionSocket {
     static final CloseReason TOKEN_EXPIRED = new CloseReason(4401, "token-expired");
 
     private final LiveChannels channels;
-    private final LiveHub hub;
     private final SessionQueries sessions;
     private final Callers callers;
     private final ObjectMapper json;
     private final Map<String, Flow.Subscription> open = new ConcurrentHashMap<>();
 
-    public SessionSocket(LiveChannels channels, LiveHub hub, SessionQueries sessions, Callers callers,
-            ObjectMapper json) {
+    public SessionSocket(LiveChannels channels, SessionQueries sessions, Callers callers, ObjectMapper json) {
         this.channels = channels;
-        this.hub = hub;
         this.sessions = sessions;
         this.callers = callers;
         this.json = json;
@@ -67,13 +65,20 @@ public class SessionSocket {
                 return refuse(connection, ProblemException.notFound("no session " + sessionId));
             }
             try {
+                // the channel ends only with a hint: the replica drains, or the token expired
+                AtomicReference<CloseReason> end = new AtomicReference<>(DRAINING);
                 return channels.session(sessionId, lastEventId(connection.handshakeRequest().query()), caller)
                         .onItem().<Frame>disjoint()
+                        .invoke(frame -> {
+                            if (frame.endsAnExpiredToken()) {
+                                end.set(TOKEN_EXPIRED);
+                            }
+                        })
                         .filter(frame -> !frame.isComment())
                         .map(this::message)
                         .onSubscription().invoke(subscription -> hold(connection, subscription))
                         .onTermination().invoke(() -> open.remove(connection.id()))
-                        .onCompletion().call(() -> connection.close(hub.draining() ? DRAINING : TOKEN_EXPIRED));
+                        .onCompletion().call(() -> connection.close(end.get()));
             } catch (ProblemException problem) {
                 return refuse(connection, problem);
             }

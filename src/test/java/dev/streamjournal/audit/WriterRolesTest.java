@@ -91,21 +91,21 @@ class WriterRolesTest {
             assertThat(seenByA.getOffsetDateTime("safe_before"))
                     .as("without the unknown start, writer_a's reader would take y and skip x")
                     .isAfter(yInserted);
-            assertThat(AuditRepository.safeBefore(seenByA)).as("held").isEqualTo(OffsetDateTime.MIN);
-            assertThat(SafePrefix.length(List.of(yInserted), t -> t, AuditRepository.safeBefore(seenByA)))
+            assertThat(AuditRepository.safeBefore(seenByA).time()).as("held").isEqualTo(OffsetDateTime.MIN);
+            assertThat(SafePrefix.length(List.of(yInserted), t -> t, AuditRepository.safeBefore(seenByA).time()))
                     .isZero();
 
             // a role in pg_read_all_stats sees the start, and takes what was inserted before it
             db.rows("grant pg_read_all_stats to writer_a");
             Row seenWithStats = one(a, AuditRepository.SAFE_BEFORE);
             assertThat(seenWithStats.getBoolean("start_unknown")).isFalse();
-            assertThat(AuditRepository.safeBefore(seenWithStats)).isBeforeOrEqualTo(bStarted).isBefore(yInserted);
+            assertThat(AuditRepository.safeBefore(seenWithStats).time()).isBeforeOrEqualTo(bStarted).isBefore(yInserted);
             db.rows("revoke pg_read_all_stats from writer_a");
 
             b.query("commit").execute().await().atMost(TIMEOUT);
             Row afterCommit = one(a, AuditRepository.SAFE_BEFORE);
             assertThat(afterCommit.getBoolean("start_unknown")).isFalse();
-            assertThat(AuditRepository.safeBefore(afterCommit)).isAfter(yInserted);
+            assertThat(AuditRepository.safeBefore(afterCommit).time()).isAfter(yInserted);
         } finally {
             a.close().await().atMost(TIMEOUT);
             b.close().await().atMost(TIMEOUT);

@@ -152,11 +152,11 @@ class BadInputTest {
                 post("append: a fraction of 20,000 digits in an unknown field", events,
                         "{\"events\":[{\"type\":\"token\"}],\"other\":[0." + "0".repeat(20000) + "1]}", 400,
                         "invalid-request"),
-                post("append: data nested 1,001 levels deep", events,
-                        "{\"events\":[{\"type\":\"token\",\"data\":{\"a\":" + "[".repeat(1001) + "]".repeat(1001)
+                post("append: data nested deeper than 256 levels", events,
+                        "{\"events\":[{\"type\":\"token\",\"data\":{\"a\":" + "[".repeat(256) + "]".repeat(256)
                                 + "}}]}", 400, "invalid-request"),
-                post("create: a userMessage nested 1,001 levels deep", create,
-                        "{\"userMessage\":{\"content\":\"q\",\"x\":" + "[".repeat(1001) + "]".repeat(1001) + "}}", 400,
+                post("create: a userMessage nested deeper than 256 levels", create,
+                        "{\"userMessage\":{\"content\":\"q\",\"x\":" + "[".repeat(256) + "]".repeat(256) + "}}", 400,
                         "invalid-request"),
                 post("append: U+0000 in the second event of a batch", events,
                         "{\"events\":[{\"type\":\"token\"},{\"type\":\"token\",\"data\":{\"t\":\"\\u0000\"}}]}", 400, "invalid-event"),

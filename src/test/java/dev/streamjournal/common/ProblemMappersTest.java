@@ -18,6 +18,8 @@ class ProblemMappersTest {
         assertThat(ProblemMappers.isInfrastructure(new PgException("admin shutdown", "FATAL", "57P01", null))).isTrue();
         assertThat(ProblemMappers.isInfrastructure(new PgException("too many", "FATAL", "53300", null))).isTrue();
         assertThat(ProblemMappers.isInfrastructure(new PgException("deadlock", "ERROR", "40P01", null))).isTrue();
+        assertThat(ProblemMappers.isInfrastructure(new PgException("read-only", "ERROR", "25006", null))).isTrue();
+        assertThat(ProblemMappers.isInfrastructure(checkViolation("journal_events_written_promptly"))).isTrue();
     }
 
     @Test
@@ -25,5 +27,12 @@ class ProblemMappersTest {
         assertThat(ProblemMappers.isInfrastructure(new IllegalStateException("bug"))).isFalse();
         assertThat(ProblemMappers.isInfrastructure(new PgException("syntax", "ERROR", "42601", null))).isFalse();
         assertThat(ProblemMappers.isInfrastructure(new PgException("unique", "ERROR", "23505", null))).isFalse();
+        assertThat(ProblemMappers.isInfrastructure(checkViolation("streams_lease_seconds_check"))).isFalse();
+    }
+
+    /** A check constraint's violation as PostgreSQL reports it, naming the constraint. */
+    private static PgException checkViolation(String constraint) {
+        return new PgException("violates check constraint", "ERROR", "23514", null, null, null, null, null, null,
+                null, null, null, "public", "journal_events", null, null, constraint);
     }
 }

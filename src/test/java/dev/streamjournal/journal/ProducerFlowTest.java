@@ -1,12 +1,14 @@
 package dev.streamjournal.journal;
 
 import static dev.streamjournal.support.Api.append;
+import static dev.streamjournal.support.Api.appendRaw;
 import static dev.streamjournal.support.Api.create;
 import static dev.streamjournal.support.Api.createStream;
 import static dev.streamjournal.support.Api.event;
 import static dev.streamjournal.support.Api.id;
 import static dev.streamjournal.support.Api.token;
 import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.endsWith;
 import static org.hamcrest.Matchers.equalTo;
@@ -157,5 +159,22 @@ class ProducerFlowTest {
                 .body("active", equalTo(false))
                 .body("replay_available", equalTo(false))
                 .body("journal", nullValue());
+    }
+
+    @Test
+    void dataNestedToTheReadersBound_isWrittenBack_inTheEventAndInTheTranscript() {
+        String session = id("s");
+        String stream = id("st");
+        createStream(session, stream);
+        // 3 levels of body around the data, 252 inside it: 256 in all, the deepest body accepted
+        String args = "[".repeat(250) + "1" + "]".repeat(250);
+        appendRaw(stream, "{\"events\":[{\"type\":\"tool\",\"data\":{\"id\":\"t1\",\"args\":" + args
+                + "}},{\"type\":\"done\"}]}").statusCode(200);
+
+        String page = given().get("/v1/streams/{id}/events?after=0", stream).then().statusCode(200).extract().asString();
+        assertThat(page).contains(args);
+        String view = given().get("/v1/sessions/{id}", session).then().statusCode(200)
+                .body("messages[-1].toolCalls", hasSize(1)).extract().asString();
+        assertThat(view).contains(args);
     }
 }

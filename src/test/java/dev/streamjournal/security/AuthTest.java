@@ -7,6 +7,7 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.endsWith;
 import static org.hamcrest.Matchers.equalTo;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -296,6 +297,22 @@ class AuthTest {
             assertThat(resumed.journalFrames()).extracting(SseClient.Frame::id).containsExactly("2");
             assertThat(resumed.hasEnded()).as("a fresh token's tail goes on").isFalse();
         }
+    }
+
+    @Test
+    void aTokenJustPastItsExpiry_isRefusedAtOpen_ratherThanEndedAtOnceInALoop() throws Exception {
+        Started a = start(PRODUCER_A);
+        // within the verifier's clock skew the token still passes verification; a live channel refuses it
+        String expired = "Bearer " + Tokens.expiringAt(Instant.now().minusSeconds(5), "reader-a", TENANT_A, Roles.READER);
+        as(expired).get("/v1/streams/{id}", a.stream()).then().statusCode(200);
+        as(expired).accept("text/event-stream").get("/v1/streams/{id}/events", a.stream()).then()
+                .statusCode(401).body("type", endsWith("/unauthorized"))
+                .body("detail", equalTo("the bearer token has expired: reconnect with a fresh one"));
+        as(expired).accept("text/event-stream").get("/v1/sessions/{id}/events", a.session()).then().statusCode(401);
+        URI live = URI.create("ws://" + base.getHost() + ":" + base.getPort() + "/v1/sessions/" + a.session() + "/live");
+        CompletableFuture<Integer> closed = new CompletableFuture<>();
+        connect(live, expired, new CopyOnWriteArrayList<>(), closed);
+        assertThat(closed.get(30, TimeUnit.SECONDS)).isEqualTo(4401);
     }
 
     @Test

@@ -8,8 +8,10 @@ public class AuthOn implements QuarkusTestProfile {
 
     @Override
     public Map<String, String> getConfigOverrides() {
+        // a clock skew, as deployments often allow: a token a few seconds past its expiry still verifies
         return Map.of("journal.auth.enabled", "true",
                 "mp.jwt.verify.publickey.location", "auth/public-key.pem",
-                "mp.jwt.verify.issuer", Tokens.ISSUER);
+                "mp.jwt.verify.issuer", Tokens.ISSUER,
+                "mp.jwt.verify.clock.skew", "60");
     }
 }
