@@ -3,20 +3,28 @@ package dev.streamjournal.audit;
 import static dev.streamjournal.support.Api.createStream;
 import static dev.streamjournal.support.Api.id;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import dev.streamjournal.security.Caller;
 import dev.streamjournal.support.Db;
 import dev.streamjournal.support.PostgresResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.pgclient.PgConnection;
+import io.vertx.mutiny.pgclient.PgPool;
+import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.PoolOptions;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -109,6 +117,44 @@ class WriterRolesTest {
         } finally {
             a.close().await().atMost(TIMEOUT);
             b.close().await().atMost(TIMEOUT);
+        }
+    }
+
+    /** An export by a role that cannot see writer_b's start waits while writer_b holds a position, then takes it. */
+    @Test
+    void anExport_waitsOutAHold_insteadOfEndingEarly() throws Exception {
+        writerRoles();
+        String x = id("x");
+        String y = id("y");
+        createStream(id("s"), x);
+        createStream(id("s"), y);
+        long start = db.scalarLong("select coalesce(max(position), 0) from journal_events");
+        Pool poolOfA = PgPool.pool(vertx, PgConnectOptions.fromUri(PostgresResource.reactiveUrl()).setUser("writer_a"),
+                new PoolOptions().setMaxSize(2));
+        AuditService auditAsA = new AuditService(new AuditRepository(poolOfA));
+        SqlConnection a = connectAs("writer_a");
+        SqlConnection b = connectAs("writer_b");
+        try {
+            b.query("begin").execute().await().atMost(TIMEOUT);
+            insert(b, x, "s-x");
+            insert(a, y, "s-y");
+            List<String> exported = new CopyOnWriteArrayList<>();
+            CompletableFuture<Void> ended = new CompletableFuture<>();
+            auditAsA.exportEvents(new AuditFilter(null, null, null, null, null), start, Caller.ANONYMOUS)
+                    .subscribe().with(event -> exported.add(event.streamId()), ended::completeExceptionally,
+                            () -> ended.complete(null));
+
+            // held: the export neither ends nor hands out y while x's position is in flight
+            await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5))
+                    .until(() -> !ended.isDone() && exported.isEmpty());
+            b.query("commit").execute().await().atMost(TIMEOUT);
+
+            ended.get(30, TimeUnit.SECONDS);
+            assertThat(exported).containsExactly(x, y);
+        } finally {
+            a.close().await().atMost(TIMEOUT);
+            b.close().await().atMost(TIMEOUT);
+            poolOfA.close().await().atMost(TIMEOUT);
         }
     }
 }
