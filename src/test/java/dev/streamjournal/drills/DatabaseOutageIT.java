@@ -18,6 +18,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,6 +28,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -88,7 +90,7 @@ class DatabaseOutageIT {
         }
 
         // a client that resumes with Last-Event-ID whenever its connection ends
-        List<Integer> tailSeqs = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Integer> tailSeqs = Collections.synchronizedList(new ArrayList<>());
         AtomicBoolean stopTail = new AtomicBoolean();
         ExecutorService threads = Executors.newCachedThreadPool();
         Future<?> tail = threads.submit(() -> {
@@ -211,7 +213,7 @@ class DatabaseOutageIT {
         try (Connection db = DriverManager.getConnection(postgres.jdbcUrl(), EmbeddedPostgres.USER, "")) {
             for (String stream : streams) {
                 assertThat(seqs(db, stream)).as(stream)
-                        .containsExactlyElementsOf(java.util.stream.IntStream.rangeClosed(1, acknowledged.get(stream))
+                        .containsExactlyElementsOf(IntStream.rangeClosed(1, acknowledged.get(stream))
                                 .boxed().toList());
             }
         }

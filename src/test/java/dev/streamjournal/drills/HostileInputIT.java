@@ -23,8 +23,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -39,6 +38,7 @@ import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.Tuple;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 
@@ -266,33 +266,33 @@ class HostileInputIT {
     @Provide
     Arbitrary<String> ids() {
         return Arbitraries.frequencyOf(
-                net.jqwik.api.Tuple.of(6, Arbitraries.strings().withChars("abcXYZ019._:-").ofMinLength(1).ofMaxLength(40)
+                Tuple.of(6, Arbitraries.strings().withChars("abcXYZ019._:-").ofMinLength(1).ofMaxLength(40)
                         .map(id -> "hostile-" + id)),
-                net.jqwik.api.Tuple.of(2, hostileStrings().filter(s -> !s.isEmpty() && !s.equals(".") && !s.equals(".."))),
-                net.jqwik.api.Tuple.of(1, Arbitraries.strings().withChars("ab").ofLength(129)),
-                net.jqwik.api.Tuple.of(1, Arbitraries.of(" ", "a b", "ä", "x/y", "%00", "\u0000", "\uD800", "😀", "\u202Eabc")));
+                Tuple.of(2, hostileStrings().filter(s -> !s.isEmpty() && !s.equals(".") && !s.equals(".."))),
+                Tuple.of(1, Arbitraries.strings().withChars("ab").ofLength(129)),
+                Tuple.of(1, Arbitraries.of(" ", "a b", "ä", "x/y", "%00", "\u0000", "\uD800", "😀", "\u202Eabc")));
     }
 
     @Provide
     Arbitrary<String> streamIds() {
         return Arbitraries.frequencyOf(
-                net.jqwik.api.Tuple.of(2, Arbitraries.just(liveStream)),
-                net.jqwik.api.Tuple.of(2, Arbitraries.just(closedStream)),
-                net.jqwik.api.Tuple.of(3, ids()));
+                Tuple.of(2, Arbitraries.just(liveStream)),
+                Tuple.of(2, Arbitraries.just(closedStream)),
+                Tuple.of(3, ids()));
     }
 
     @Provide
     Arbitrary<String> appendTargets() {
         return Arbitraries.frequencyOf(
-                net.jqwik.api.Tuple.of(5, Arbitraries.just("fresh")),
-                net.jqwik.api.Tuple.of(3, streamIds()));
+                Tuple.of(5, Arbitraries.just("fresh")),
+                Tuple.of(3, streamIds()));
     }
 
     @Provide
     Arbitrary<String> contentTypes() {
         return Arbitraries.frequencyOf(
-                net.jqwik.api.Tuple.of(8, Arbitraries.just("application/json")),
-                net.jqwik.api.Tuple.of(3, Arbitraries.of("application/json; charset=utf-8", "text/plain", "application/xml",
+                Tuple.of(8, Arbitraries.just("application/json")),
+                Tuple.of(3, Arbitraries.of("application/json; charset=utf-8", "text/plain", "application/xml",
                         "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/json; charset=latin1",
                         "*/*", "garbage", "application/problem+json", "application/ndjson")));
     }
@@ -328,16 +328,16 @@ class HostileInputIT {
 
     private static Arbitrary<String> tokens(String good) {
         return Arbitraries.frequencyOf(
-                net.jqwik.api.Tuple.of(10, Arbitraries.just(good)),
-                net.jqwik.api.Tuple.of(2, Arbitraries.just(ADMIN)),
-                net.jqwik.api.Tuple.of(1, Arbitraries.just("").injectNull(0.5)),
-                net.jqwik.api.Tuple.of(3, Arbitraries.of("Bearer", "Bearer ", "bearer x", "Basic YTpi", "Bearer a.b.c",
+                Tuple.of(10, Arbitraries.just(good)),
+                Tuple.of(2, Arbitraries.just(ADMIN)),
+                Tuple.of(1, Arbitraries.just("").injectNull(0.5)),
+                Tuple.of(3, Arbitraries.of("Bearer", "Bearer ", "bearer x", "Basic YTpi", "Bearer a.b.c",
                         "Bearer " + Tokens.expired(TENANT, Roles.ADMIN), "Bearer " + Tokens.forged(TENANT, Roles.ADMIN),
                         "Bearer " + Tokens.unsigned(TENANT), "Bearer " + Tokens.withoutTenant(Roles.ADMIN),
                         "Bearer " + Tokens.withTenant(42, Roles.ADMIN), "Bearer " + Tokens.otherIssuer(TENANT, Roles.ADMIN),
                         Tokens.bearer("other", "other-tenant", Roles.ADMIN), Tokens.bearer("nobody", TENANT),
                         "Bearer " + "x".repeat(9000))),
-                net.jqwik.api.Tuple.of(1, Arbitraries.strings().withCharRange(' ', '~').ofMaxLength(200)));
+                Tuple.of(1, Arbitraries.strings().withCharRange(' ', '~').ofMaxLength(200)));
     }
 
     @Provide
@@ -374,8 +374,8 @@ class HostileInputIT {
     /** A random mix of the endpoint's parameters (and unknown ones) with random values. */
     private static Arbitrary<String> query(List<String> keys) {
         Arbitrary<String> key = Arbitraries.frequencyOf(
-                net.jqwik.api.Tuple.of(6, Arbitraries.of(keys)),
-                net.jqwik.api.Tuple.of(1, Arbitraries.of("x", "", "limit%5B%5D", "%00", "after%20")));
+                Tuple.of(6, Arbitraries.of(keys)),
+                Tuple.of(1, Arbitraries.of("x", "", "limit%5B%5D", "%00", "after%20")));
         Arbitrary<String> value = Arbitraries.oneOf(
                 Arbitraries.of("", "0", "1", "2", "5", "100", "1000", "1001", "-1", "2147483648", "99999999999999999999",
                         "1e3", "0x10", "abc", "null", "true", "token", "done", "x-custom", "nope!", "2026-11-26T00:00:00Z",
@@ -419,55 +419,55 @@ class HostileInputIT {
                 .as((text, mode, lease) -> "{\"userMessage\":{\"content\":" + quote(text) + "},\"onActive\":\""
                         + mode + "\",\"leaseSeconds\":" + lease + "}");
         return Arbitraries.frequencyOf(
-                net.jqwik.api.Tuple.of(6, wellFormed.map(HostileInputIT::utf8)),
-                net.jqwik.api.Tuple.of(6, object.map(HostileInputIT::utf8)),
-                net.jqwik.api.Tuple.of(2, rawBodies()),
-                net.jqwik.api.Tuple.of(1, json(5).map(HostileInputIT::utf8)));
+                Tuple.of(6, wellFormed.map(HostileInputIT::utf8)),
+                Tuple.of(6, object.map(HostileInputIT::utf8)),
+                Tuple.of(2, rawBodies()),
+                Tuple.of(1, json(5).map(HostileInputIT::utf8)));
     }
 
     @Provide
     Arbitrary<byte[]> appendBodies() {
         Arbitrary<String> type = Arbitraries.frequencyOf(
-                net.jqwik.api.Tuple.of(6, Arbitraries.of("\"token\"", "\"reasoning\"", "\"tool\"", "\"tool_complete\"",
+                Tuple.of(6, Arbitraries.of("\"token\"", "\"reasoning\"", "\"tool\"", "\"tool_complete\"",
                         "\"done\"", "\"apperror\"", "\"cancel\"", "\"title\"", "\"stream_end\"", "\"x-custom\"",
                         "\"metering\"")),
-                net.jqwik.api.Tuple.of(2, Arbitraries.of("\"TOKEN\"", "\"\"", "null", "1", "\"x-\"", "\"x-" + "a".repeat(70) + "\"",
+                Tuple.of(2, Arbitraries.of("\"TOKEN\"", "\"\"", "null", "1", "\"x-\"", "\"x-" + "a".repeat(70) + "\"",
                         "\"nope\"", "[\"token\"]")),
-                net.jqwik.api.Tuple.of(1, hostileStrings().map(HostileInputIT::quote)));
+                Tuple.of(1, hostileStrings().map(HostileInputIT::quote)));
         Arbitrary<String> seq = Arbitraries.oneOf(Arbitraries.of("1", "2", "3", "0", "-1", "1.5", "\"1\"", "null",
                 "2147483648", "1e2", "99999999999999999999"), numbers());
         Arbitrary<String> data = Arbitraries.frequencyOf(
-                net.jqwik.api.Tuple.of(5, json(4)),
-                net.jqwik.api.Tuple.of(3, hostileStrings().map(text -> "{\"text\":" + quote(text) + "}")),
-                net.jqwik.api.Tuple.of(2, numbers().map(number -> "{\"n\":" + number + ",\"list\":[" + number + "]}")),
-                net.jqwik.api.Tuple.of(1, Arbitraries.integers().between(1, 3000).map(HostileInputIT::nested)),
-                net.jqwik.api.Tuple.of(1, Arbitraries.integers().between(200_000, 300_000)
+                Tuple.of(5, json(4)),
+                Tuple.of(3, hostileStrings().map(text -> "{\"text\":" + quote(text) + "}")),
+                Tuple.of(2, numbers().map(number -> "{\"n\":" + number + ",\"list\":[" + number + "]}")),
+                Tuple.of(1, Arbitraries.integers().between(1, 3000).map(HostileInputIT::nested)),
+                Tuple.of(1, Arbitraries.integers().between(200_000, 300_000)
                         .map(size -> "{\"text\":\"" + "a".repeat(size) + "\"}")));
         Arbitrary<String> event = Combinators.combine(field("seq", seq), field("type", type), field("data", data),
                 field("extra", json(1)))
                 .as((a, b, c, d) -> "{" + List.of(a, b, c, d).stream().filter(f -> !f.isEmpty())
                         .collect(Collectors.joining(",")) + "}");
         Arbitrary<String> events = Arbitraries.frequencyOf(
-                net.jqwik.api.Tuple.of(8, event.list().ofMaxSize(6).map(list -> "[" + String.join(",", list) + "]")),
-                net.jqwik.api.Tuple.of(1, Arbitraries.of("[]", "null", "{}", "\"events\"", "[null]", "[1,2]")),
-                net.jqwik.api.Tuple.of(1, Arbitraries.integers().between(1000, 1100)
-                        .map(n -> "[" + String.join(",", java.util.Collections.nCopies(n, "{\"type\":\"token\"}")) + "]")));
+                Tuple.of(8, event.list().ofMaxSize(6).map(list -> "[" + String.join(",", list) + "]")),
+                Tuple.of(1, Arbitraries.of("[]", "null", "{}", "\"events\"", "[null]", "[1,2]")),
+                Tuple.of(1, Arbitraries.integers().between(1000, 1100)
+                        .map(n -> "[" + String.join(",", Collections.nCopies(n, "{\"type\":\"token\"}")) + "]")));
         // a well-formed batch whose content is hostile: most must be taken or refused on their content alone
         Arbitrary<String> content = Arbitraries.frequencyOf(
-                net.jqwik.api.Tuple.of(3, hostileStrings().map(text -> "{\"text\":" + quote(text) + "}")),
-                net.jqwik.api.Tuple.of(2, numbers().map(number -> "{\"text\":\"n\",\"n\":" + number + "}")),
-                net.jqwik.api.Tuple.of(2, json(3).map(value -> "{\"text\":\"v\",\"v\":" + value + "}")),
-                net.jqwik.api.Tuple.of(1, Arbitraries.of("{}", "null")));
+                Tuple.of(3, hostileStrings().map(text -> "{\"text\":" + quote(text) + "}")),
+                Tuple.of(2, numbers().map(number -> "{\"text\":\"n\",\"n\":" + number + "}")),
+                Tuple.of(2, json(3).map(value -> "{\"text\":\"v\",\"v\":" + value + "}")),
+                Tuple.of(1, Arbitraries.of("{}", "null")));
         Arbitrary<String> wellFormed = Combinators.combine(Arbitraries.of("token", "token", "token", "reasoning", "tool",
                 "x-note", "done", "title", "stream_end"), content)
                 .as((t, d) -> "{\"type\":\"" + t + "\",\"data\":" + d + "}")
                 .list().ofMinSize(1).ofMaxSize(4).map(list -> "{\"events\":[" + String.join(",", list) + "]}");
         return Arbitraries.frequencyOf(
-                net.jqwik.api.Tuple.of(10, wellFormed.map(HostileInputIT::utf8)),
-                net.jqwik.api.Tuple.of(8, events.map(list -> utf8("{\"events\":" + list + "}"))),
-                net.jqwik.api.Tuple.of(1, Combinators.combine(events, json(2))
+                Tuple.of(10, wellFormed.map(HostileInputIT::utf8)),
+                Tuple.of(8, events.map(list -> utf8("{\"events\":" + list + "}"))),
+                Tuple.of(1, Combinators.combine(events, json(2))
                         .as((list, extra) -> utf8("{\"events\":" + list + ",\"other\":" + extra + "}"))),
-                net.jqwik.api.Tuple.of(2, rawBodies()));
+                Tuple.of(2, rawBodies()));
     }
 
     /** Bodies that are not JSON, or not quite: truncated, invalid UTF-8, a BOM, trailing content, empty. */
@@ -486,9 +486,9 @@ class HostileInputIT {
     /** JSON text of at most {@code depth} levels: objects, arrays, hostile strings and numbers. */
     private static Arbitrary<String> json(int depth) {
         Arbitrary<String> leaf = Arbitraries.frequencyOf(
-                net.jqwik.api.Tuple.of(3, hostileStrings().map(HostileInputIT::quote)),
-                net.jqwik.api.Tuple.of(3, numbers()),
-                net.jqwik.api.Tuple.of(1, Arbitraries.of("true", "false", "null")));
+                Tuple.of(3, hostileStrings().map(HostileInputIT::quote)),
+                Tuple.of(3, numbers()),
+                Tuple.of(1, Arbitraries.of("true", "false", "null")));
         if (depth <= 0) {
             return leaf;
         }
@@ -496,19 +496,19 @@ class HostileInputIT {
         Arbitrary<String> array = child.list().ofMaxSize(4).map(items -> "[" + String.join(",", items) + "]");
         Arbitrary<String> object = Combinators.combine(hostileStrings(), child).as((k, v) -> quote(k) + ":" + v)
                 .list().ofMaxSize(4).map(fields -> "{" + String.join(",", fields) + "}");
-        return Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(3, leaf), net.jqwik.api.Tuple.of(2, array),
-                net.jqwik.api.Tuple.of(3, object));
+        return Arbitraries.frequencyOf(Tuple.of(3, leaf), Tuple.of(2, array),
+                Tuple.of(3, object));
     }
 
     /** Strings a client might send by mistake or on purpose, as Java strings (quoted as JSON elsewhere). */
     private static Arbitrary<String> hostileStrings() {
         return Arbitraries.frequencyOf(
-                net.jqwik.api.Tuple.of(4, Arbitraries.strings().alpha().numeric().ofMaxLength(12)),
-                net.jqwik.api.Tuple.of(3, Arbitraries.strings().all().ofMaxLength(12)),
-                net.jqwik.api.Tuple.of(3, Arbitraries.of("\u0000", "a\u0000b", "\uD800", "\uDC00x", "x\uDBFF", "\uD83D\uDE00",
+                Tuple.of(4, Arbitraries.strings().alpha().numeric().ofMaxLength(12)),
+                Tuple.of(3, Arbitraries.strings().all().ofMaxLength(12)),
+                Tuple.of(3, Arbitraries.of("\u0000", "a\u0000b", "\uD800", "\uDC00x", "x\uDBFF", "\uD83D\uDE00",
                         "😀👩‍👩‍👧", "\u202Eabc\u202C", "שלום", "مرحبا", "\u200B", "\uFEFF", "\uFFFF", "\r\n", "\"", "\\",
                         "</script>", "' or 1=1 --", "${jndi:ldap://x}", "%00", "\u0001\u001F")),
-                net.jqwik.api.Tuple.of(1, Arbitraries.strings().withCharRange('\u0000', '\uFFFF').ofMaxLength(8)));
+                Tuple.of(1, Arbitraries.strings().withCharRange('\u0000', '\uFFFF').ofMaxLength(8)));
     }
 
     /** Numbers as JSON text: ordinary, beyond jsonb's range, with exponents, negative zero, long fractions. */

@@ -1,6 +1,7 @@
 package dev.streamjournal.drills;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.streamjournal.embedded.EmbeddedPostgres;
 import dev.streamjournal.security.Roles;
@@ -18,13 +19,16 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -135,7 +139,7 @@ class KillDrillIT {
             awaitAcknowledged(acknowledged, acknowledgedAtKill + 200);
             stop.set(true);
             for (Future<?> producer : running) {
-                producer.get(2, java.util.concurrent.TimeUnit.MINUTES);
+                producer.get(2, TimeUnit.MINUTES);
             }
             producers.shutdown();
 
@@ -148,14 +152,14 @@ class KillDrillIT {
                     }
                     assertThat(lastSeq(db, stream)).isEqualTo(rows.size());
                     // each batch whole: the events of a batch number are exactly its size, in one run of seqs
-                    Map<Integer, List<int[]>> byBatch = new java.util.TreeMap<>();
+                    Map<Integer, List<int[]>> byBatch = new TreeMap<>();
                     rows.forEach(row -> byBatch.computeIfAbsent(row[1], b -> new ArrayList<>()).add(row));
                     List<Batch> sent = acknowledged.stream().filter(b -> b.stream().equals(stream)).toList();
                     for (Batch batch : sent) {
                         List<int[]> stored = byBatch.remove(batch.number());
                         assertThat(stored).as("acknowledged batch %d of %s", batch.number(), stream).isNotNull();
                         assertThat(stored).extracting(row -> row[0])
-                                .containsExactlyElementsOf(java.util.stream.IntStream.range(batch.firstSeq(),
+                                .containsExactlyElementsOf(IntStream.range(batch.firstSeq(),
                                         batch.firstSeq() + batch.size()).boxed().toList());
                     }
                     assertThat(byBatch).as("stored batches nobody acknowledged in %s", stream).isEmpty();
@@ -176,7 +180,7 @@ class KillDrillIT {
     }
 
     private static void awaitAcknowledged(ConcurrentLinkedQueue<Batch> acknowledged, int count) {
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(120)).until(() -> acknowledged.size() >= count);
+        await().atMost(Duration.ofSeconds(120)).until(() -> acknowledged.size() >= count);
     }
 
     /** The stream's events as {seq, batch number}, in seq order. */

@@ -10,7 +10,6 @@ import dev.streamjournal.support.Replica;
 import dev.streamjournal.support.Tokens;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
