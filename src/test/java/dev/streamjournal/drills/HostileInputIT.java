@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamjournal.security.Roles;
+import dev.streamjournal.support.Db;
 import dev.streamjournal.support.PostgresResource;
 import dev.streamjournal.support.Replica;
 import dev.streamjournal.support.Tokens;
@@ -19,9 +20,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.List;
@@ -66,8 +64,6 @@ class HostileInputIT {
             "payload-too-large", "not-found", "seq-conflict", "seq-gap", "stream-terminal", "stream-closed",
             "session-busy", "stream-exists", "unsupported-media-type", "method-not-allowed", "not-acceptable",
             "unauthorized", "forbidden");
-    private static final List<String> TABLES = List.of("sessions", "streams", "journal_events", "transcript_messages",
-            "lifecycle_log");
 
     private static final PostgresResource POSTGRES = new PostgresResource();
     private static Replica service;
@@ -157,7 +153,7 @@ class HostileInputIT {
 
     private static void check(String endpoint, String method, String path, String authorization, String contentType,
             String accept, String lastEventId, byte[] body) throws Exception {
-        Map<String, Long> before = rowCounts();
+        Map<String, Long> before = Db.rowCounts(database);
         Response response = send(method, path, authorization, contentType, accept, lastEventId, body);
         tally.computeIfAbsent(endpoint + " " + response.status(), key -> new AtomicLong()).incrementAndGet();
         String request = method + " " + path + " (" + (body == null ? 0 : body.length) + " bytes: "
@@ -175,7 +171,7 @@ class HostileInputIT {
             assertThat(problem.path("status").asInt()).as("status in the document: %s", request).isEqualTo(response.status());
         }
         if (response.status() >= 400 || "GET".equals(method)) {
-            assertThat(rowCounts()).as("nothing written: %s", request).isEqualTo(before);
+            assertThat(Db.rowCounts(database)).as("nothing written: %s", request).isEqualTo(before);
         }
     }
 
@@ -216,19 +212,6 @@ class HostileInputIT {
                     : new String(in.readAllBytes(), StandardCharsets.UTF_8);
             return new Response(response.statusCode(), type, text);
         }
-    }
-
-    private static Map<String, Long> rowCounts() throws SQLException {
-        Map<String, Long> counts = new TreeMap<>();
-        try (Statement statement = database.createStatement()) {
-            for (String table : TABLES) {
-                try (ResultSet rows = statement.executeQuery("select count(*) from " + table)) {
-                    rows.next();
-                    counts.put(table, rows.getLong(1));
-                }
-            }
-        }
-        return counts;
     }
 
     private static String newStream(String sessionId) throws IOException, InterruptedException {

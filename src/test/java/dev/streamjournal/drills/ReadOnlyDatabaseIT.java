@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.streamjournal.embedded.EmbeddedPostgres;
 import dev.streamjournal.security.Roles;
+import dev.streamjournal.support.Db;
 import dev.streamjournal.support.Http;
 import dev.streamjournal.support.Replica;
 import dev.streamjournal.support.Tokens;
@@ -12,11 +13,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,8 +32,6 @@ class ReadOnlyDatabaseIT {
     private static final String PRODUCER = Tokens.bearer("producer", TENANT, Roles.PRODUCER);
     private static final String READER = Tokens.bearer("reader", TENANT, Roles.READER);
     private static final Duration REQUEST = Duration.ofSeconds(30);
-    private static final List<String> TABLES = List.of("sessions", "streams", "journal_events", "transcript_messages",
-            "lifecycle_log");
 
     private static EmbeddedPostgres postgres;
     private static Replica service;
@@ -72,7 +69,7 @@ class ReadOnlyDatabaseIT {
             String combined = "{\"events\":[{\"seq\":2,\"type\":\"token\",\"data\":{\"text\":\"b\"}}]}";
             String terminal = "{\"events\":[{\"seq\":2,\"type\":\"token\",\"data\":{\"text\":\"b\"}},{\"seq\":3,\"type\":\"done\"}]}";
             await().atMost(Duration.ofSeconds(10)).until(() -> append(stream, combined).status() == 503);
-            Map<String, Long> before = rowCounts(db);
+            Map<String, Long> before = Db.rowCounts(db);
 
             Map<String, Http.Answer> writes = new LinkedHashMap<>();
             writes.put("append (one statement)", append(stream, combined));
@@ -89,7 +86,7 @@ class ReadOnlyDatabaseIT {
             Http.Answer status = Http.get(service.uri("/v1/streams/" + stream), READER, REQUEST);
             assertThat(status.status()).as("reads go on").isEqualTo(200);
             assertThat(status.json().path("journal").path("lastSeq").asInt()).isEqualTo(1);
-            assertThat(rowCounts(db)).as("nothing half-written").isEqualTo(before);
+            assertThat(Db.rowCounts(db)).as("nothing half-written").isEqualTo(before);
 
             readOnly(db, false);
             await().atMost(Duration.ofSeconds(10)).until(() -> append(stream, terminal).status() == 200);
@@ -111,18 +108,5 @@ class ReadOnlyDatabaseIT {
                     : "alter system reset default_transaction_read_only");
             statement.execute("select pg_reload_conf()");
         }
-    }
-
-    private static Map<String, Long> rowCounts(Connection db) throws Exception {
-        Map<String, Long> counts = new LinkedHashMap<>();
-        try (Statement statement = db.createStatement()) {
-            for (String table : TABLES) {
-                try (ResultSet rows = statement.executeQuery("select count(*) from " + table)) {
-                    rows.next();
-                    counts.put(table, rows.getLong(1));
-                }
-            }
-        }
-        return counts;
     }
 }

@@ -4,6 +4,10 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -15,7 +19,8 @@ import java.util.Map;
 public class Db {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
-    private static final List<String> TABLES = List.of("sessions", "streams", "journal_events",
+    /** Every table of the journal. */
+    public static final List<String> TABLES = List.of("sessions", "streams", "journal_events",
             "transcript_messages", "lifecycle_log");
 
     private final Pool pool;
@@ -29,6 +34,20 @@ public class Db {
         Map<String, Long> counts = new LinkedHashMap<>();
         for (String table : TABLES) {
             counts.put(table, scalarLong("select count(*) from " + table));
+        }
+        return counts;
+    }
+
+    /** The row count of every table over a JDBC connection, for the drills that run the packaged service. */
+    public static Map<String, Long> rowCounts(Connection connection) throws SQLException {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        try (Statement statement = connection.createStatement()) {
+            for (String table : TABLES) {
+                try (ResultSet rows = statement.executeQuery("select count(*) from " + table)) {
+                    rows.next();
+                    counts.put(table, rows.getLong(1));
+                }
+            }
         }
         return counts;
     }
