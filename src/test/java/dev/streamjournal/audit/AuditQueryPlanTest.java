@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -95,9 +96,21 @@ class AuditQueryPlanTest {
             pages.put("lifecycle, session", lifecycle("plan-s500", null, null, null, 0));
             pages.put("lifecycle, from day 50", lifecycle(null, null, day50, null, 0));
             pages.put("lifecycle, to day 10, last page", lifecycle(null, null, null, day10, lastLifecycleBeforeDay10));
+            Random random = new Random(42);
+            for (int i = 0; i < 30; i++) {
+                OffsetDateTime from = EPOCH.plusMinutes(random.nextInt(100 * 24 * 60));
+                OffsetDateTime to = from.plusMinutes(1 + random.nextInt(120));
+                long after = scalar(connection, "select coalesce(max(position), 0) from journal_events"
+                        + " where tenant = $1 and at < $2", TENANT, from.plusMinutes(random.nextInt(60)));
+                pages.put("events, random window " + i, events(null, null, null, from, to, after));
+                pages.put("lifecycle, random window " + i, lifecycle(null, null, from, to, after / 33));
+            }
             for (Map.Entry<String, AuditRepository.Query> page : pages.entrySet()) {
                 blocks.put(page.getKey(), measure(connection, page.getKey(), page.getValue().sql(),
                         page.getValue().args(), report));
+                assertThat(keys(connection, page.getValue().sql(), page.getValue().args()))
+                        .as("%s: the same rows as the plain filter", page.getKey())
+                        .containsExactlyElementsOf(keys(connection, plain(page.getValue().sql()), page.getValue().args()));
             }
             // the shape before V5: a time filter alone walks the whole history of the tenant
             long unbounded = measure(connection, "control: events, to day 10, last page, without position bounds",
@@ -113,6 +126,20 @@ class AuditQueryPlanTest {
         }
         assertThat(blocks).as("blocks read per page; plans in target/audit-plans-1m.txt")
                 .allSatisfy((page, read) -> assertThat(read).as(page).isLessThanOrEqualTo(MOST_BLOCKS_PER_PAGE));
+    }
+
+    /** The page's statement without the shaping conditions: the filters alone, as the definition of its rows. */
+    private static String plain(String sql) {
+        return sql.replaceAll("(?s)   and (position|id) [<>] coalesce\\(\\(.*?\\), (0|9223372036854775807)\\)\n", "")
+                .replace("   and type <> 'token'\n", "")
+                .replaceAll("   and session_id = \\(select session_id from streams where stream_id = \\$\\d+\\)\n", "");
+    }
+
+    /** The keys (position or id) of a page, in order. */
+    private static List<Long> keys(SqlConnection connection, String sql, Tuple args) {
+        List<Long> keys = new ArrayList<>();
+        connection.preparedQuery(sql).execute(args).await().atMost(TIMEOUT).forEach((Row row) -> keys.add(row.getLong(0)));
+        return keys;
     }
 
     private static OffsetDateTime day(int day) {
@@ -138,13 +165,16 @@ class AuditQueryPlanTest {
                 insert into streams (stream_id, session_id, tenant, create_request, created_by, lease_seconds, lease_expires_at)
                 select 'plan-st' || g, 'plan-s' || (g % 1000 + 1), $1, '{}', 'p', 60, now()
                   from generate_series(1, 10000) g""", TENANT);
-        // stream k holds events (k-1)*100+1 .. k*100: seq 100 is done, every 20,000th event is rare
+        // stream k holds events (k-1)*100+1 .. k*100: seq 100 is done, every 20,000th event is rare; each
+        // event's transaction began up to 2 minutes before its insert, so times are only roughly in order
+        execute(connection, "select setseed(0.42)");
         execute(connection, """
                 insert into journal_events (stream_id, seq, session_id, tenant, type, data, data_bytes, principal,
                                             at, inserted_at)
                 select 'plan-st' || k, seq, 'plan-s' || (k % 1000 + 1), $1,
                        case when seq = 100 then 'done' when g % 20000 = 7 then 'x-rare' else 'token' end,
-                       '{"text":"t"}', 12, 'p', t, t + interval '1 millisecond'
+                       '{"text":"t"}', 12, 'p', t - make_interval(secs => floor(random() * 120)),
+                       t + interval '1 millisecond'
                   from generate_series(1, 1000000) g,
                        lateral (select (g - 1) / 100 + 1 as k, (g - 1) % 100 + 1 as seq,
                                        $2::timestamptz + g * make_interval(secs => $3) as t) e""",
@@ -152,7 +182,8 @@ class AuditQueryPlanTest {
         // created, terminal and closed of each stream, at its first, last and last event's time
         execute(connection, """
                 insert into lifecycle_log (session_id, stream_id, tenant, kind, state, principal, at, inserted_at)
-                select 'plan-s' || (k % 1000 + 1), 'plan-st' || k, $1, kind, null, 'p', t, t + interval '1 millisecond'
+                select 'plan-s' || (k % 1000 + 1), 'plan-st' || k, $1, kind, null, 'p',
+                       t - make_interval(secs => floor(random() * 120)), t + interval '1 millisecond'
                   from generate_series(1, 10000) k,
                        lateral (values ('created', 1), ('terminal', 100), ('closed', 100)) as f(kind, seq),
                        lateral (select $2::timestamptz + ((k - 1) * 100 + seq) * make_interval(secs => $3) as t) e""",
