@@ -8,6 +8,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * The audit's SQL: keyset reads in global order. Each read first takes {@code safeBefore} (see
@@ -17,11 +18,18 @@ import java.util.List;
 @ApplicationScoped
 public class AuditRepository {
 
-    /**
-     * Rows read after {@code safeBefore} was taken; {@code held}: a writer's start was unknown, so no row
-     * was safe (a later read may take them).
-     */
-    public record Read<T>(List<T> rows, OffsetDateTime safeBefore, boolean held) {
+    /** Rows read after {@code safe} was taken. */
+    public record Read<T>(List<T> rows, SafeBefore safe) {
+
+        /** The leading rows a reader may hand out (see {@link SafePrefix}). */
+        public List<T> safeRows(Function<T, OffsetDateTime> insertedAt) {
+            return rows.subList(0, SafePrefix.length(rows, insertedAt, safe.time()));
+        }
+
+        /** True when no row was safe because a writer's start was unknown (a later read may take them). */
+        public boolean held() {
+            return safe.held();
+        }
     }
 
     /**
@@ -131,7 +139,7 @@ public class AuditRepository {
                                 row.getString("data"), row.getString("principal"), row.getOffsetDateTime("at"),
                                 row.getOffsetDateTime("inserted_at")));
                     }
-                    return new Read<>(events, safeBefore.time(), safeBefore.held());
+                    return new Read<>(events, safeBefore);
                 }));
     }
 
@@ -147,12 +155,12 @@ public class AuditRepository {
                                 row.getString("detail"), row.getString("principal"), row.getOffsetDateTime("at"),
                                 row.getOffsetDateTime("inserted_at")));
                     }
-                    return new Read<>(entries, safeBefore.time(), safeBefore.held());
+                    return new Read<>(entries, safeBefore);
                 }));
     }
 
     /** Rows inserted before {@code time} are safe to hand out; {@code held}: none is, a writer's start being unknown. */
-    record SafeBefore(OffsetDateTime time, boolean held) {
+    public record SafeBefore(OffsetDateTime time, boolean held) {
     }
 
     private Uni<SafeBefore> safeBefore() {

@@ -29,8 +29,7 @@ public class AuditService {
 
     public Uni<AuditPage.Lifecycle> lifecycle(AuditFilter filter, long after, int limit, Caller caller) {
         return repository.lifecycle(caller.tenant(), filter, after, limit).map(read -> {
-            List<LifecycleEntry> entries = read.rows().subList(0,
-                    SafePrefix.length(read.rows(), LifecycleEntry::insertedAt, read.safeBefore()));
+            List<LifecycleEntry> entries = read.safeRows(LifecycleEntry::insertedAt);
             return new AuditPage.Lifecycle(entries,
                     AuditCursor.encode(entries.isEmpty() ? after : entries.get(entries.size() - 1).id()));
         });
@@ -56,8 +55,7 @@ public class AuditService {
      */
     private Uni<List<AuditEvent>> exportPage(AuditFilter filter, long after, Caller caller, long deadline) {
         return repository.events(caller.tenant(), filter, after, EXPORT_PAGE).chain(read -> {
-            List<AuditEvent> safe = read.rows().subList(0, SafePrefix.length(read.rows(), AuditEvent::insertedAt,
-                    read.safeBefore()));
+            List<AuditEvent> safe = read.safeRows(AuditEvent::insertedAt);
             if (safe.isEmpty() && read.held() && !read.rows().isEmpty() && System.nanoTime() < deadline) {
                 return Uni.createFrom().voidItem().onItem().delayIt().by(HELD_RETRY)
                         .chain(() -> exportPage(filter, after, caller, deadline));
@@ -67,7 +65,6 @@ public class AuditService {
     }
 
     private Uni<List<AuditEvent>> safeEvents(AuditFilter filter, long after, int limit, Caller caller) {
-        return repository.events(caller.tenant(), filter, after, limit).map(read -> read.rows().subList(0,
-                SafePrefix.length(read.rows(), AuditEvent::insertedAt, read.safeBefore())));
+        return repository.events(caller.tenant(), filter, after, limit).map(read -> read.safeRows(AuditEvent::insertedAt));
     }
 }

@@ -45,8 +45,7 @@ public class LiveChannels {
     public Multi<List<Frame>> stream(String streamId, String sessionId, int cursor, Caller caller) {
         requireUnexpired(caller);
         return Multi.createFrom().deferred(() -> {
-            LiveHub.Watch watch = hub.watch(sessionId, caller.tenant(), false);
-            watch.expireAt(caller.expiresAt());
+            LiveHub.Watch watch = watch(sessionId, caller);
             StreamFeed feed = watch.follow(streamId);
             return new StreamTail(follower(streamId, cursor, false, caller), feed, watch, config, pushDelay).frames();
         });
@@ -68,12 +67,16 @@ public class LiveChannels {
         }
         String resumeStreamId = resumeStream;
         int resumeAfter = resumeSeq;
-        return Multi.createFrom().deferred(() -> {
-            LiveHub.Watch watch = hub.watch(sessionId, caller.tenant(), false);
-            watch.expireAt(caller.expiresAt());
-            return new SessionTail(sessionId, resumeStreamId, resumeAfter, watch, config,
-                    (streamId, cursor) -> follower(streamId, cursor, true, caller)).frames();
-        });
+        return Multi.createFrom().deferred(() -> new SessionTail(sessionId, resumeStreamId, resumeAfter,
+                watch(sessionId, caller), config, (streamId, cursor) -> follower(streamId, cursor, true, caller))
+                .frames());
+    }
+
+    /** A live channel's hold on the session, ending when the caller's token expires. */
+    private LiveHub.Watch watch(String sessionId, Caller caller) {
+        LiveHub.Watch watch = hub.watch(sessionId, caller.tenant(), false);
+        watch.expireAt(caller.expiresAt());
+        return watch;
     }
 
     /**

@@ -56,8 +56,7 @@ class DatabaseOutageIT {
     static void start() throws IOException {
         dataDir = Files.createTempDirectory("stream-journal-outage-drill-");
         postgres = EmbeddedPostgres.start(dataDir.resolve("data"), false);
-        Map<String, String> env = Replica.environment(Map.of("quarkus.datasource.reactive.url", postgres.reactiveUrl(),
-                "quarkus.datasource.jdbc.url", postgres.jdbcUrl(), "quarkus.datasource.username", EmbeddedPostgres.USER));
+        Map<String, String> env = Replica.environment(postgres);
         env.put("JOURNAL_LIVE_SWEEP_INTERVAL", "1h");
         service = Replica.start("outage", env);
         service.awaitReady();

@@ -53,8 +53,7 @@ class KillDrillIT {
     static void startDatabase() throws IOException {
         dataDir = Files.createTempDirectory("stream-journal-kill-drill-");
         postgres = EmbeddedPostgres.start(dataDir.resolve("data"), false);
-        env = Replica.environment(Map.of("quarkus.datasource.reactive.url", postgres.reactiveUrl(),
-                "quarkus.datasource.jdbc.url", postgres.jdbcUrl(), "quarkus.datasource.username", EmbeddedPostgres.USER));
+        env = Replica.environment(postgres);
     }
 
     @AfterAll

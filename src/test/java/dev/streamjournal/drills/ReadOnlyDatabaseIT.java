@@ -39,9 +39,7 @@ class ReadOnlyDatabaseIT {
     @BeforeAll
     static void start() throws IOException {
         postgres = EmbeddedPostgres.start(Files.createTempDirectory("stream-journal-readonly-drill-").resolve("data"), false);
-        service = Replica.start("readonly", Replica.environment(Map.of(
-                "quarkus.datasource.reactive.url", postgres.reactiveUrl(), "quarkus.datasource.jdbc.url", postgres.jdbcUrl(),
-                "quarkus.datasource.username", EmbeddedPostgres.USER)));
+        service = Replica.start("readonly", Replica.environment(postgres));
         service.awaitReady();
     }
 

@@ -2,6 +2,7 @@ package dev.streamjournal.support;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.streamjournal.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -43,6 +44,12 @@ public final class Replica implements AutoCloseable {
         env.put("MP_JWT_VERIFY_PUBLICKEY_LOCATION", Path.of("src/test/resources/auth/public-key.pem").toAbsolutePath().toString());
         env.put("MP_JWT_VERIFY_ISSUER", Tokens.ISSUER);
         return env;
+    }
+
+    /** The environment of a replica over an embedded server of a drill, as {@link #environment(Map)}. */
+    public static Map<String, String> environment(EmbeddedPostgres postgres) {
+        return environment(Map.of("quarkus.datasource.reactive.url", postgres.reactiveUrl(),
+                "quarkus.datasource.jdbc.url", postgres.jdbcUrl(), "quarkus.datasource.username", EmbeddedPostgres.USER));
     }
 
     /** Starts the packaged service with {@code env} added to this process's environment; does not wait. */
