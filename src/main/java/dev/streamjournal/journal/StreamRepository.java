@@ -42,6 +42,11 @@ public class StreamRepository {
             values ($1, $2, $3, $4::text::jsonb, $5, clock_timestamp(), $6, date_trunc('second', now()) + make_interval(secs => $6::integer + 1))
             """;
 
+    /** Claims the stream id for this session, for good: a taken id fails on {@code stream_sessions_pkey}. */
+    private static final String REGISTER_STREAM = """
+            insert into stream_sessions (stream_id, session_id, tenant) values ($1, $2, $3)
+            """;
+
     private static final String SET_ACTIVE_STREAM = """
             update sessions set active_stream_id = $2, updated_at = now() where session_id = $1
             """;
@@ -79,8 +84,9 @@ public class StreamRepository {
 
     public Uni<Void> insert(SqlConnection connection, String streamId, String sessionId, String tenant,
             String createRequest, String principal, int leaseSeconds) {
-        return connection.preparedQuery(INSERT_STREAM)
-                .execute(Tuple.of(streamId, sessionId, tenant, createRequest, principal, leaseSeconds))
+        return connection.preparedQuery(REGISTER_STREAM).execute(Tuple.of(streamId, sessionId, tenant))
+                .chain(() -> connection.preparedQuery(INSERT_STREAM)
+                        .execute(Tuple.of(streamId, sessionId, tenant, createRequest, principal, leaseSeconds)))
                 .chain(() -> connection.preparedQuery(SET_ACTIVE_STREAM).execute(Tuple.of(sessionId, streamId)))
                 .replaceWithVoid();
     }

@@ -205,7 +205,8 @@ public class StreamService {
 
     private static Throwable duplicateId(Throwable failure) {
         PgException pg = (PgException) failure;
-        if ("23505".equals(pg.getSqlState()) && pg.getConstraint() != null && pg.getConstraint().equals("streams_pkey")) {
+        if ("23505".equals(pg.getSqlState()) && pg.getConstraint() != null
+                && (pg.getConstraint().equals("stream_sessions_pkey") || pg.getConstraint().equals("streams_pkey"))) {
             return streamExists(null);
         }
         return failure;

@@ -7,6 +7,7 @@ import static dev.streamjournal.support.Api.id;
 import static dev.streamjournal.support.Api.token;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.endsWith;
 import static org.hamcrest.Matchers.equalTo;
 
 import dev.streamjournal.support.Db;
@@ -85,6 +86,9 @@ class RetentionTest {
         assertThat(db.scalarLong("select count(*) from journal_events where stream_id = $1", ancient)).isZero();
         assertThat(db.scalarLong("select count(*) from transcript_messages where stream_id = $1", ancient)).isZero();
         assertThat(pruningFacts(ancient)).containsExactly("payloads by system:retention", "stream by system:retention");
+        // its id stays taken, in any session: the stream-to-session mapping never changes
+        assertThat(db.scalarLong("select count(*) from stream_sessions where stream_id = $1", ancient)).isEqualTo(1);
+        createStreamExpecting(id("s"), ancient, 409);
 
         // what is young or live is untouched
         assertThat(db.rows("select data->>'text' from journal_events where stream_id = $1 and seq = 1", recent).get(0)
@@ -143,5 +147,11 @@ class RetentionTest {
         assertThat(db.scalarLong("select revision from sessions where session_id = $1", session)).isEqualTo(before + 1);
         given().get("/v1/sessions/{id}", session).then().statusCode(200).body("messages.size()", equalTo(0));
         assertThat(stream).isNotEmpty();
+    }
+
+    private static void createStreamExpecting(String session, String stream, int status) {
+        given().contentType("application/json").body(Map.of("streamId", stream))
+                .post("/v1/sessions/{s}/streams", session).then().statusCode(status)
+                .body("type", endsWith("/stream-exists"));
     }
 }
