@@ -6,22 +6,23 @@
 -- Each client appends to its own stream pgb-<client_id> (bench/sql/setup.sql).
 -- Generated from the service's SQL: keep this file in step with it when that changes.
 with batch as (
-    select * from unnest(array['pgb-' || :client_id]::text[], array['default']::text[], array['anonymous']::text[], array[true]::boolean[], array[1]::integer[], array['token']::text[])
-           with ordinality as b(stream_id, tenant, principal, content, events, last_type, b)
+    select * from unnest(array['pgb-' || :client_id]::text[], array['default']::text[], array['anonymous']::text[], array[true]::boolean[], array[1]::integer[], array['token']::text[], array['pgb-session-' || :client_id]::text[])
+           with ordinality as b(stream_id, tenant, principal, content, events, last_type, session_id, b)
 ), event as (
     select * from unnest(array[1]::integer[], array[1]::integer[], array[null]::integer[], array['token']::text[], array['{"text":"lorem ipsum "}']::text[])
            as e(b, n, seq, type, data)
 ), locked as (
     select stream_id, session_id, tenant, last_seq, terminal_state, closed
       from streams
-     where stream_id = any(array['pgb-' || :client_id]::text[])
-       and (stream_id, tenant) in (select stream_id, tenant from batch)
+     where session_id = any(array['pgb-session-' || :client_id]::text[])
+       and (session_id, stream_id, tenant) in (select session_id, stream_id, tenant from batch)
      order by stream_id
        for update skip locked
 ), ok as (
     select batch.b, batch.principal, batch.events, batch.last_type, locked.*
       from batch
-      join locked on locked.stream_id = batch.stream_id and locked.tenant = batch.tenant
+      join locked on locked.session_id = batch.session_id and locked.stream_id = batch.stream_id
+                 and locked.tenant = batch.tenant
      where not locked.closed
        and (locked.terminal_state is null or not batch.content)
        and not exists (select 1 from event
@@ -40,9 +41,9 @@ with batch as (
        set last_seq = ok.last_seq + ok.events,
            last_event = ok.last_type,
            last_event_at = now(),
-           lease_expires_at = date_trunc('second', now()) + make_interval(secs => st.lease_seconds + 1)
+           lease_expires_at = to_timestamp(floor(extract(epoch from now())) + st.lease_seconds + 1)
       from ok
-     where st.stream_id = ok.stream_id
+     where st.session_id = ok.session_id and st.stream_id = ok.stream_id
  returning st.stream_id, st.last_seq
 )
 select ok.b::integer as b, ok.session_id, ok.terminal_state, moved.last_seq as new_last_seq,

@@ -11,3 +11,7 @@ insert into streams (stream_id, session_id, tenant, create_request, created_by, 
 select 'pgb-' || i, 'pgb-session-' || i, 'default', '{"leaseSeconds": 3600}', 'anonymous', 3600, now() + interval '1 hour'
   from generate_series(0, 63) i
 on conflict do nothing;
+
+insert into stream_sessions (stream_id, session_id, tenant)
+select 'pgb-' || i, 'pgb-session-' || i, 'default' from generate_series(0, 63) i
+on conflict do nothing;

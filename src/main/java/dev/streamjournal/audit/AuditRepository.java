@@ -2,7 +2,10 @@ package dev.streamjournal.audit;
 
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
+import dev.streamjournal.common.Topology;
+import dev.streamjournal.journal.StreamDirectory;
 import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.OffsetDateTime;
@@ -50,6 +53,24 @@ public class AuditRepository {
                    exists (select 1 from writing where xact_start is null and usesysid is not null) as start_unknown
             """;
 
+    /**
+     * {@link #SAFE_BEFORE} for a sharded journal: on a Citus coordinator a transaction that writes to a
+     * worker holds no xid on the coordinator, where its position and times are drawn, so every open
+     * transaction of a client in this database counts (whether it wrote yet or not), and so does every
+     * session of another role whose state is hidden. Writers go through the coordinator.
+     */
+    static final String SAFE_BEFORE_SHARDED = """
+            with open as (
+                select xact_start, usesysid
+                  from pg_stat_activity
+                 where backend_type = 'client backend' and pid <> pg_backend_pid()
+                   and datid = (select oid from pg_database where datname = current_database())
+                   and (state is null or state <> 'idle')
+            )
+            select least(clock_timestamp(), (select min(xact_start) from open)) as safe_before,
+                   exists (select 1 from open where xact_start is null and usesysid is not null) as start_unknown
+            """;
+
     /** Whether this role sees the start of every other role's transactions. */
     static final String SEES_ALL_ACTIVITY = """
             select pg_has_role(current_user, 'pg_read_all_stats', 'usage') as sees_all
@@ -74,8 +95,6 @@ public class AuditRepository {
      */
     static final String WRITE_BOUND = "interval '5 minutes'";
 
-    /** A stream's events are found along its session's events. */
-    static final String SESSION_OF_STREAM = "session_id = (select session_id from streams where stream_id = $%d)";
 
     /**
      * Rows at or after {@code from} come after the key of any row stamped before {@code from} minus the
@@ -122,16 +141,18 @@ public class AuditRepository {
                 select min(hi) from search), 9223372036854775807)""";
 
     private final Pool pool;
+    private final StreamDirectory directory;
+    private final Topology topology;
 
-    public AuditRepository(Pool pool) {
+    public AuditRepository(Pool pool, StreamDirectory directory, Topology topology) {
         this.pool = pool;
+        this.directory = directory;
+        this.topology = topology;
     }
 
     public Uni<Read<AuditEvent>> events(String tenant, AuditFilter filter, long after, int limit) {
-        Query query = new Query(EVENTS, "journal_events", "position", tenant, after).filter(filter, true)
-                .orderAndLimit(limit);
-        return safeBefore().chain(safeBefore -> pool.preparedQuery(query.sql()).execute(query.args())
-                .map(rows -> {
+        return read(filter, sessionOfStream -> new Query(EVENTS, "journal_events", "position", tenant, after)
+                .filter(filter, true, sessionOfStream, !topology.sharded()).orderAndLimit(limit), rows -> {
                     List<AuditEvent> events = new ArrayList<>(rows.size());
                     for (Row row : rows) {
                         events.add(new AuditEvent(row.getLong("position"), row.getString("session_id"),
@@ -139,15 +160,13 @@ public class AuditRepository {
                                 row.getString("data"), row.getString("principal"), row.getOffsetDateTime("at"),
                                 row.getOffsetDateTime("inserted_at")));
                     }
-                    return new Read<>(events, safeBefore);
-                }));
+                    return events;
+                });
     }
 
     public Uni<Read<LifecycleEntry>> lifecycle(String tenant, AuditFilter filter, long after, int limit) {
-        Query query = new Query(LIFECYCLE, "lifecycle_log", "id", tenant, after).filter(filter, false)
-                .orderAndLimit(limit);
-        return safeBefore().chain(safeBefore -> pool.preparedQuery(query.sql()).execute(query.args())
-                .map(rows -> {
+        return read(filter, sessionOfStream -> new Query(LIFECYCLE, "lifecycle_log", "id", tenant, after)
+                .filter(filter, false, sessionOfStream, !topology.sharded()).orderAndLimit(limit), rows -> {
                     List<LifecycleEntry> entries = new ArrayList<>(rows.size());
                     for (Row row : rows) {
                         entries.add(new LifecycleEntry(row.getLong("id"), row.getString("session_id"),
@@ -155,8 +174,24 @@ public class AuditRepository {
                                 row.getString("detail"), row.getString("principal"), row.getOffsetDateTime("at"),
                                 row.getOffsetDateTime("inserted_at")));
                     }
-                    return new Read<>(entries, safeBefore);
-                }));
+                    return entries;
+                });
+    }
+
+    /**
+     * Takes {@code safeBefore}, then reads the rows. A stream filter is read on the stream's session (found
+     * in the {@link StreamDirectory} first, so that it is one shard's read); no such stream, no rows.
+     */
+    private <T> Uni<Read<T>> read(AuditFilter filter, Function<String, Query> query, Function<RowSet<Row>, List<T>> rows) {
+        Uni<String> sessionOfStream = filter.streamId() == null ? Uni.createFrom().nullItem()
+                : directory.sessionOf(filter.streamId()).onItem().ifNull().continueWith("");
+        return sessionOfStream.chain(session -> safeBefore().chain(safe -> {
+            if ("".equals(session)) {
+                return Uni.createFrom().item(new Read<>(List.<T>of(), safe));
+            }
+            Query read = query.apply(session);
+            return pool.preparedQuery(read.sql()).execute(read.args()).map(result -> new Read<>(rows.apply(result), safe));
+        }));
     }
 
     /** Rows inserted before {@code time} are safe to hand out; {@code held}: none is, a writer's start being unknown. */
@@ -164,7 +199,8 @@ public class AuditRepository {
     }
 
     private Uni<SafeBefore> safeBefore() {
-        return pool.query(SAFE_BEFORE).execute().map(rows -> safeBefore(rows.iterator().next()));
+        return pool.query(topology.sharded() ? SAFE_BEFORE_SHARDED : SAFE_BEFORE).execute()
+                .map(rows -> safeBefore(rows.iterator().next()));
     }
 
     /** {@code safeBefore} from a row of {@link #SAFE_BEFORE}: nothing is safe while a writer's start is unknown. */
@@ -182,7 +218,8 @@ public class AuditRepository {
      * A base statement plus the optional filter conditions, numbered in order. Each filter is shaped to
      * be a bounded index scan: a type other than {@code token} names the partial type index; a stream
      * is looked for along its session; {@code from} and {@code to} also bound the key (see
-     * {@link #AFTER_FROM}, {@link #BEFORE_TO}).
+     * {@link #AFTER_FROM}, {@link #BEFORE_TO}) unless the journal is sharded (a recursive statement cannot
+     * span shards; there each shard walks its tenant's keys and filters by time).
      */
     static final class Query {
         private final StringBuilder sql;
@@ -197,18 +234,23 @@ public class AuditRepository {
             args.addString(tenant).addLong(after);
         }
 
-        Query filter(AuditFilter filter, boolean events) {
+        /**
+         * @param sessionOfStream the session of the filter's stream (null without a stream filter)
+         * @param bisect          whether time filters also bound the key by bisection
+         */
+        Query filter(AuditFilter filter, boolean events, String sessionOfStream, boolean bisect) {
             condition("session_id = $%d", filter.sessionId());
-            if (condition("stream_id = $%d", filter.streamId()) && events) {
-                and(SESSION_OF_STREAM.formatted(args.size()));
+            condition("stream_id = $%d", filter.streamId());
+            if (filter.sessionId() == null || !filter.sessionId().equals(sessionOfStream)) {
+                condition("session_id = $%d", sessionOfStream);
             }
             if (events && condition("type = $%d", filter.type()) && !"token".equals(filter.type())) {
                 and("type <> 'token'");
             }
-            if (condition("at >= $%d", filter.from())) {
+            if (condition("at >= $%d", filter.from()) && bisect) {
                 and(AFTER_FROM.formatted(table, key, args.size(), WRITE_BOUND));
             }
-            if (condition("at < $%d", filter.to())) {
+            if (condition("at < $%d", filter.to()) && bisect) {
                 and(BEFORE_TO.formatted(table, key, args.size(), WRITE_BOUND));
             }
             return this;

@@ -13,7 +13,9 @@ public class LifecycleLog {
     public enum Kind {
         CREATED, SUPERSEDED, TERMINAL, CLOSED, LEASE_EXPIRED,
         /** A change of the stream's settlement outcome; the state is the outcome word. */
-        SETTLEMENT;
+        SETTLEMENT,
+        /** Retention pruned the stream's payloads or the stream; the state says which. */
+        PRUNED;
 
         String word() {
             return name().toLowerCase();
@@ -22,9 +24,7 @@ public class LifecycleLog {
 
     private static final String INSERT = """
             insert into lifecycle_log (session_id, stream_id, tenant, kind, state, detail, principal)
-            select $1, $2, tenant, $3, $4, $5::text::jsonb, $6
-              from streams
-             where stream_id = $2
+            values ($1, $2, $7, $3, $4, $5::text::jsonb, $6)
             """;
 
     /**
@@ -33,10 +33,11 @@ public class LifecycleLog {
      * @param state  the stream's terminal state where the fact has one, else null
      * @param detail a JSON object with more about the fact, or null
      */
-    public Uni<Void> record(SqlConnection connection, String sessionId, String streamId, Kind kind, String state,
-            String detail, String principal) {
+    public Uni<Void> record(SqlConnection connection, String sessionId, String streamId, String tenant, Kind kind,
+            String state, String detail, String principal) {
         return connection.preparedQuery(INSERT)
-                .execute(Tuple.of(sessionId, streamId, kind.word(), state, detail, principal))
+                .execute(Tuple.tuple().addString(sessionId).addString(streamId).addString(kind.word()).addString(state)
+                        .addString(detail).addString(principal).addString(tenant))
                 .replaceWithVoid();
     }
 }

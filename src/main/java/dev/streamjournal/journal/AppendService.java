@@ -3,6 +3,7 @@ package dev.streamjournal.journal;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamjournal.audit.LifecycleLog;
 import dev.streamjournal.common.ProblemException;
+import dev.streamjournal.common.Topology;
 import dev.streamjournal.journal.JournalRepository.Continuation;
 import dev.streamjournal.live.Change;
 import dev.streamjournal.live.Doorbell;
@@ -37,9 +38,14 @@ public class AppendService {
     private final ObjectMapper json;
     private final Doorbell doorbell;
     private final AppendCombiner combiner;
+    private final StreamDirectory directory;
+    private final Topology topology;
 
     public AppendService(Pool pool, JournalRepository journal, TerminalWriter terminal, LifecycleLog lifecycle,
-            JournalConfig config, ObjectMapper json, Doorbell doorbell, AppendCombiner combiner) {
+            JournalConfig config, ObjectMapper json, Doorbell doorbell, AppendCombiner combiner,
+            StreamDirectory directory, Topology topology) {
+        this.directory = directory;
+        this.topology = topology;
         this.doorbell = doorbell;
         this.combiner = combiner;
         this.pool = pool;
@@ -66,26 +72,36 @@ public class AppendService {
         return request;
     }
 
+    /**
+     * Appends a batch. On a sharded journal every batch takes the general transaction: a statement shared
+     * by the batches of many sessions would span shards.
+     */
     public Uni<AppendResult> append(String streamId, AppendRequest request, Caller caller) {
+        return directory.sessionOf(streamId)
+                .onItem().ifNull().failWith(() -> ProblemException.notFound("no stream " + streamId))
+                .chain(sessionId -> append(sessionId, streamId, request, caller));
+    }
+
+    private Uni<AppendResult> append(String sessionId, String streamId, AppendRequest request, Caller caller) {
         boolean touchesTranscript = request.events().stream().anyMatch(event -> EventClass.settles(event.type()));
-        if (touchesTranscript) {
-            return appendInTransaction(streamId, request, caller, true);
+        if (touchesTranscript || topology.sharded()) {
+            return appendInTransaction(sessionId, streamId, request, caller, touchesTranscript);
         }
-        return combiner.append(Continuation.of(streamId, caller.tenant(), caller.principal(), request.events()),
+        return combiner.append(Continuation.of(sessionId, streamId, caller.tenant(), caller.principal(), request.events()),
                 continued -> {
                     doorbell.ring(new Change(continued.sessionId(), streamId, continued.lastSeq(), false,
                             continued.events()));
                     return new AppendResult(streamId, continued.lastSeq(), request.events().size(), 0,
                             continued.terminalState() != null, continued.terminalState(), false);
                 },
-                () -> appendInTransaction(streamId, request, caller, false));
+                () -> appendInTransaction(sessionId, streamId, request, caller, false));
     }
 
     /** The general path: lock, decide with {@link AppendPlan} (duplicates, conflicts, terminal), write. */
-    private Uni<AppendResult> appendInTransaction(String streamId, AppendRequest request, Caller caller,
-            boolean touchesTranscript) {
-        return pool.withTransaction(connection -> lockInOrder(connection, streamId, caller, touchesTranscript)
-                        .chain(stream -> journal.storedEvents(connection, streamId,
+    private Uni<AppendResult> appendInTransaction(String sessionId, String streamId, AppendRequest request,
+            Caller caller, boolean touchesTranscript) {
+        return pool.withTransaction(connection -> lockInOrder(connection, sessionId, streamId, caller, touchesTranscript)
+                        .chain(stream -> journal.storedEvents(connection, stream,
                                         AppendPlan.retriedSeqs(stream, request.events()))
                                 .map(stored -> AppendPlan.decide(stream, request.events(), stored))
                                 .chain(plan -> write(connection, stream, plan, caller)
@@ -110,13 +126,13 @@ public class AppendService {
         return new Change(stream.sessionId(), stream.streamId(), plan.lastSeq(stream), settles);
     }
 
-    private Uni<StreamState> lockInOrder(SqlConnection connection, String streamId, Caller caller,
+    private Uni<StreamState> lockInOrder(SqlConnection connection, String sessionId, String streamId, Caller caller,
             boolean touchesTranscript) {
         Uni<Void> sessionLock = touchesTranscript
-                ? journal.lockSessionOfStream(connection, streamId, caller.tenant())
+                ? journal.lockSession(connection, sessionId)
                 : Uni.createFrom().voidItem();
         return sessionLock
-                .chain(() -> journal.lockStream(connection, streamId, caller.tenant()))
+                .chain(() -> journal.lockStream(connection, sessionId, streamId, caller.tenant()))
                 .onItem().ifNull().failWith(() -> ProblemException.notFound("no stream " + streamId));
     }
 
@@ -124,13 +140,13 @@ public class AppendService {
         if (plan.inserts().isEmpty()) {
             // a retry of what the journal holds is still a sign of life: it extends a live stream's lease
             return plan.duplicates() > 0
-                    ? journal.heartbeat(connection, stream.streamId(), caller.tenant()).replaceWithVoid()
+                    ? journal.heartbeat(connection, stream.sessionId(), stream.streamId(), caller.tenant()).replaceWithVoid()
                     : Uni.createFrom().voidItem();
         }
         AppendPlan.NewEvent last = plan.inserts().get(plan.inserts().size() - 1);
         boolean becomesTerminal = plan.terminalEvent() != null;
         Uni<Void> written = journal.insertEvents(connection, stream, plan.inserts(), caller.principal())
-                .chain(() -> journal.updateAfterAppend(connection, stream.streamId(), last,
+                .chain(() -> journal.updateAfterAppend(connection, stream, last,
                         becomesTerminal ? plan.terminalState() : null,
                         becomesTerminal ? plan.terminalEvent().seq() : null,
                         plan.closes()));
@@ -140,7 +156,7 @@ public class AppendService {
                     null, caller.principal()));
         }
         if (plan.closes()) {
-            written = written.chain(() -> lifecycle.record(connection, stream.sessionId(), stream.streamId(),
+            written = written.chain(() -> lifecycle.record(connection, stream.sessionId(), stream.streamId(), stream.tenant(),
                     LifecycleLog.Kind.CLOSED, plan.terminalState().word(), null, caller.principal()));
         }
         return written;
@@ -153,7 +169,9 @@ public class AppendService {
 
     /** Extends the lease of a live stream. */
     public Uni<Void> heartbeat(String streamId, Caller caller) {
-        return journal.heartbeat(pool, streamId, caller.tenant())
+        return directory.sessionOf(streamId)
+                .chain(sessionId -> sessionId == null ? Uni.createFrom().<String>nullItem()
+                        : journal.heartbeat(pool, sessionId, streamId, caller.tenant()))
                 .map(state -> {
                     if (state == null) {
                         throw ProblemException.notFound("no stream " + streamId);

@@ -16,6 +16,8 @@ public interface JournalConfig {
 
     Append append();
 
+    DirectoryCache streamDirectory();
+
     /**
      * A stream terminal for this long without {@code stream_end} (its producer died after the terminal
      * event, or the lease reaper interrupted it) is closed by the reaper: its tails end and retention can
@@ -74,6 +76,15 @@ public interface JournalConfig {
         /** Most append batches one combined statement carries. */
         @WithDefault("64")
         int batchesPerStatement();
+    }
+
+    interface DirectoryCache {
+        /**
+         * How many stream-to-session mappings each replica keeps ({@link dev.streamjournal.journal.StreamDirectory}):
+         * a path that names only a stream and misses here costs one lookup by primary key.
+         */
+        @WithDefault("100000")
+        int cacheSize();
     }
 
     interface Embedded {

@@ -13,20 +13,24 @@ public class JournalReader {
 
     private final Pool pool;
     private final JournalRepository journal;
+    private final StreamDirectory directory;
 
-    public JournalReader(Pool pool, JournalRepository journal) {
+    public JournalReader(Pool pool, JournalRepository journal, StreamDirectory directory) {
         this.pool = pool;
         this.journal = journal;
+        this.directory = directory;
     }
 
     /** Up to {@code limit} events of the tenant's stream after {@code afterSeq}, in seq order. */
     public Uni<List<JournalEvent>> after(String streamId, String tenant, int afterSeq, int limit) {
-        return journal.page(pool, streamId, tenant, afterSeq, limit);
+        return directory.sessionOf(streamId).chain(session -> session == null ? Uni.createFrom().item(List.of())
+                : journal.page(pool, session, streamId, tenant, afterSeq, limit));
     }
 
     /** Up to {@code limit} events and about {@code maxBytes} of data (at least one event) after {@code afterSeq}. */
     public Uni<List<JournalEvent>> after(String streamId, String tenant, int afterSeq, int limit, long maxBytes) {
-        return journal.boundedPage(pool, streamId, tenant, afterSeq, limit, maxBytes);
+        return directory.sessionOf(streamId).chain(session -> session == null ? Uni.createFrom().item(List.of())
+                : journal.boundedPage(pool, session, streamId, tenant, afterSeq, limit, maxBytes));
     }
 
     /** The stream ids of a session of the tenant, in creation order. */
@@ -36,7 +40,9 @@ public class JournalReader {
 
     /** Up to {@code limit} events after {@code afterSeq}; {@code next} is set when more follow. */
     public Uni<EventPage> page(String streamId, int afterSeq, int limit, Caller caller) {
-        return journal.tenantPage(pool, streamId, caller.tenant(), afterSeq, limit + 1)
+        return directory.sessionOf(streamId)
+                .chain(session -> session == null ? Uni.createFrom().<List<JournalEvent>>nullItem()
+                        : journal.tenantPage(pool, session, streamId, caller.tenant(), afterSeq, limit + 1))
                 .onItem().ifNull().failWith(() -> ProblemException.notFound("no stream " + streamId))
                 .map(events -> events.size() > limit
                         ? new EventPage(events.subList(0, limit), events.get(limit - 1).seq())

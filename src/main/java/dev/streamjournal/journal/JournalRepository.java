@@ -21,7 +21,12 @@ import java.util.Map;
 /**
  * The journal's SQL: one method per statement, each run on the caller's connection or transaction.
  *
- * <p>A lease is kept to the whole second, rounded up ({@code date_trunc('second', now()) + lease + 1 s}):
+ * <p>Every statement names the stream's session ({@code session_id = $n} on every table it reads or
+ * writes), so that on a journal sharded by session it runs on one shard; the methods that are given only
+ * a stream id find its session in the {@link StreamDirectory}.
+ *
+ * <p>A lease is kept to the whole second, rounded up ({@code to_timestamp(floor(epoch of now()) + lease + 1)};
+ * written with the epoch because Citus refuses a time zone dependent function of a column in an update):
  * a stream is never reaped before {@code lease_seconds} have passed since its last sign of life, and its
  * row's indexed lease column changes at most once a second, so that the other updates of a busy stream
  * are HOT (see {@code V2__streams_fillfactor.sql}).
@@ -30,31 +35,31 @@ import java.util.Map;
 public class JournalRepository {
 
     static final String LOCK_STREAM = """
-            select stream_id, session_id, last_seq, terminal_state, closed
+            select stream_id, session_id, tenant, last_seq, terminal_state, closed
               from streams
-             where stream_id = $1 and tenant = $2
+             where session_id = $1 and stream_id = $2 and tenant = $3
                for update
             """;
 
-    static final String LOCK_SESSION_OF_STREAM = """
-            select se.session_id
-              from sessions se
-              join streams s on s.session_id = se.session_id
-             where s.stream_id = $1 and s.tenant = $2
-               for update of se
+    static final String LOCK_SESSION = """
+            select session_id from sessions where session_id = $1 for update
+            """;
+
+    /** Locks the session unless another transaction holds it (background work that must never wait). */
+    public static final String TRY_LOCK_SESSION = """
+            select session_id from sessions where session_id = $1 for update skip locked
             """;
 
     static final String STORED_EVENTS = """
             select seq, type, data::text as data
               from journal_events
-             where stream_id = $1 and seq = any($2)
+             where session_id = $1 and stream_id = $2 and seq = any($3)
             """;
 
     private static final String INSERT_EVENTS = """
             insert into journal_events (stream_id, seq, session_id, tenant, type, data, data_bytes, principal)
-            select $1, e.seq, $2, s.tenant, e.type, e.data::jsonb, octet_length(e.data), $3
-              from unnest($4::integer[], $5::text[], $6::text[]) with ordinality as e(seq, type, data, n)
-             cross join (select tenant from streams where stream_id = $1) s
+            select $2, e.seq, $1, $3, e.type, e.data::jsonb, octet_length(e.data), $4
+              from unnest($5::integer[], $6::text[], $7::text[]) with ordinality as e(seq, type, data, n)
              order by e.n
             """;
 
@@ -68,27 +73,31 @@ public class JournalRepository {
      * need not read it back) and nothing for a batch that was not written: its caller takes the general
      * path, which waits for the lock and decides duplicates and problems.
      * Batches: $1 stream, $2 tenant, $3 principal, $4 holds content events, $5 number of events,
-     * $6 type of the last event. Events, in batch order: $7 batch (1-based), $8 place in the batch
-     * (1-based), $9 explicit seq (null where omitted), $10 type, $11 data.
+     * $6 type of the last event, $12 session. Events, in batch order: $7 batch (1-based), $8 place in the
+     * batch (1-based), $9 explicit seq (null where omitted), $10 type, $11 data.
+     *
+     * <p>On a sharded journal this statement would span shards (and Citus plans a data-modifying CTE in
+     * stages): there every append is a transaction of single-shard statements ({@link AppendService}).
      */
     static final String APPEND_CONTINUING = """
             with batch as (
-                select * from unnest($1::text[], $2::text[], $3::text[], $4::boolean[], $5::integer[], $6::text[])
-                       with ordinality as b(stream_id, tenant, principal, content, events, last_type, b)
+                select * from unnest($1::text[], $2::text[], $3::text[], $4::boolean[], $5::integer[], $6::text[], $12::text[])
+                       with ordinality as b(stream_id, tenant, principal, content, events, last_type, session_id, b)
             ), event as (
                 select * from unnest($7::integer[], $8::integer[], $9::integer[], $10::text[], $11::text[])
                        as e(b, n, seq, type, data)
             ), locked as (
                 select stream_id, session_id, tenant, last_seq, terminal_state, closed
                   from streams
-                 where stream_id = any($1::text[])
-                   and (stream_id, tenant) in (select stream_id, tenant from batch)
+                 where session_id = any($12::text[])
+                   and (session_id, stream_id, tenant) in (select session_id, stream_id, tenant from batch)
                  order by stream_id
                    for update skip locked
             ), ok as (
                 select batch.b, batch.principal, batch.events, batch.last_type, locked.*
                   from batch
-                  join locked on locked.stream_id = batch.stream_id and locked.tenant = batch.tenant
+                  join locked on locked.session_id = batch.session_id and locked.stream_id = batch.stream_id
+                             and locked.tenant = batch.tenant
                  where not locked.closed
                    and (locked.terminal_state is null or not batch.content)
                    and not exists (select 1 from event
@@ -107,9 +116,9 @@ public class JournalRepository {
                    set last_seq = ok.last_seq + ok.events,
                        last_event = ok.last_type,
                        last_event_at = now(),
-                       lease_expires_at = date_trunc('second', now()) + make_interval(secs => st.lease_seconds + 1)
+                       lease_expires_at = to_timestamp(floor(extract(epoch from now())) + st.lease_seconds + 1)
                   from ok
-                 where st.stream_id = ok.stream_id
+                 where st.session_id = ok.session_id and st.stream_id = ok.stream_id
              returning st.stream_id, st.last_seq
             )
             select ok.b::integer as b, ok.session_id, ok.terminal_state, moved.last_seq as new_last_seq,
@@ -125,36 +134,36 @@ public class JournalRepository {
                set last_seq = $2,
                    last_event = $3,
                    last_event_at = now(),
-                   lease_expires_at = date_trunc('second', now()) + make_interval(secs => lease_seconds + 1),
+                   lease_expires_at = to_timestamp(floor(extract(epoch from now())) + lease_seconds + 1),
                    terminal_state = coalesce(terminal_state, $4),
                    terminal_seq = coalesce(terminal_seq, $5),
                    terminal_at = case when terminal_state is null and $4::text is not null
                                       then now() else terminal_at end,
                    closed = closed or $6,
                    closed_at = case when not closed and $6 then now() else closed_at end
-             where stream_id = $1
+             where session_id = $7 and stream_id = $1
             """;
 
     static final String CONTENT_EVENTS = """
             select type, data::text as data
               from journal_events
-             where stream_id = $1 and type in ('token', 'reasoning', 'tool', 'tool_complete')
+             where session_id = $1 and stream_id = $2 and type in ('token', 'reasoning', 'tool', 'tool_complete')
              order by seq
             """;
 
     static final String HEARTBEAT = """
             update streams
                set lease_expires_at = case when terminal_state is null
-                                           then date_trunc('second', now()) + make_interval(secs => lease_seconds + 1)
+                                           then to_timestamp(floor(extract(epoch from now())) + lease_seconds + 1)
                                            else lease_expires_at end
-             where stream_id = $1 and tenant = $2
+             where session_id = $3 and stream_id = $1 and tenant = $2
             returning terminal_state
             """;
 
     static final String PAGE = """
             select seq, position, type, data::text as data, at
               from journal_events
-             where stream_id = $1 and seq > $2 and tenant = $4
+             where session_id = $5 and stream_id = $1 and seq > $2 and tenant = $4
              order by seq
              limit $3
             """;
@@ -171,7 +180,7 @@ public class JournalRepository {
                            sum(coalesce(data_bytes, octet_length(data::text))) over (order by seq) as bytes,
                            row_number() over (order by seq) as n
                       from journal_events
-                     where stream_id = $1 and seq > $2 and tenant = $4
+                     where session_id = $6 and stream_id = $1 and seq > $2 and tenant = $4
                      order by seq
                      limit $3) page
              where n = 1 or bytes <= $5
@@ -185,10 +194,10 @@ public class JournalRepository {
               left join lateral (
                     select seq, position, type, data, at
                       from journal_events
-                     where stream_id = s.stream_id and seq > $3
+                     where session_id = $5 and stream_id = s.stream_id and seq > $3
                      order by seq
                      limit $4) e on true
-             where s.stream_id = $1 and s.tenant = $2
+             where s.session_id = $5 and s.stream_id = $1 and s.tenant = $2
             """;
 
     static final String STREAMS_OF_SESSION = """
@@ -205,22 +214,22 @@ public class JournalRepository {
     }
 
     /** Locks the stream row for the rest of the transaction; null when the caller's tenant has no such stream. */
-    public Uni<StreamState> lockStream(SqlConnection connection, String streamId, String tenant) {
-        return connection.preparedQuery(LOCK_STREAM).execute(Tuple.of(streamId, tenant))
+    public Uni<StreamState> lockStream(SqlConnection connection, String sessionId, String streamId, String tenant) {
+        return connection.preparedQuery(LOCK_STREAM).execute(Tuple.of(sessionId, streamId, tenant))
                 .map(rows -> rows.size() == 0 ? null : streamState(rows.iterator().next()));
     }
 
-    /** Locks the session that owns the stream, so that transcript writers queue session-first. */
-    public Uni<Void> lockSessionOfStream(SqlConnection connection, String streamId, String tenant) {
-        return connection.preparedQuery(LOCK_SESSION_OF_STREAM).execute(Tuple.of(streamId, tenant)).replaceWithVoid();
+    /** Locks the session, so that transcript writers queue session-first. */
+    public Uni<Void> lockSession(SqlConnection connection, String sessionId) {
+        return connection.preparedQuery(LOCK_SESSION).execute(Tuple.of(sessionId)).replaceWithVoid();
     }
 
-    public Uni<Map<Integer, StoredEvent>> storedEvents(SqlConnection connection, String streamId, List<Integer> seqs) {
+    public Uni<Map<Integer, StoredEvent>> storedEvents(SqlConnection connection, StreamState stream, List<Integer> seqs) {
         if (seqs.isEmpty()) {
             return Uni.createFrom().item(Map.of());
         }
         return connection.preparedQuery(STORED_EVENTS)
-                .execute(Tuple.of(streamId, seqs.toArray(Integer[]::new)))
+                .execute(Tuple.of(stream.sessionId(), stream.streamId(), seqs.toArray(Integer[]::new)))
                 .map(rows -> {
                     Map<Integer, StoredEvent> stored = new HashMap<>();
                     for (Row row : rows) {
@@ -243,7 +252,9 @@ public class JournalRepository {
             data[i] = events.get(i).data().toString();
         }
         return connection.preparedQuery(INSERT_EVENTS)
-                .execute(Tuple.of(stream.streamId(), stream.sessionId(), principal, seqs, types, data))
+                .execute(Tuple.tuple().addString(stream.sessionId()).addString(stream.streamId())
+                        .addString(stream.tenant()).addString(principal)
+                        .addArrayOfInteger(seqs).addArrayOfString(types).addArrayOfString(data))
                 .replaceWithVoid();
     }
 
@@ -251,10 +262,11 @@ public class JournalRepository {
      * A batch of content and trailer events for {@link #appendContinuing}, with each event's data as
      * stored text and the length of all of it (for bounding a combined statement).
      */
-    public record Continuation(String streamId, String tenant, String principal, List<EventInput> events,
-            List<String> data, long dataChars) {
+    public record Continuation(String sessionId, String streamId, String tenant, String principal,
+            List<EventInput> events, List<String> data, long dataChars) {
 
-        public static Continuation of(String streamId, String tenant, String principal, List<EventInput> events) {
+        public static Continuation of(String sessionId, String streamId, String tenant, String principal,
+                List<EventInput> events) {
             List<String> data = new ArrayList<>(events.size());
             long chars = 0;
             for (EventInput event : events) {
@@ -262,7 +274,7 @@ public class JournalRepository {
                 data.add(text);
                 chars += text.length();
             }
-            return new Continuation(streamId, tenant, principal, events, data, chars);
+            return new Continuation(sessionId, streamId, tenant, principal, events, data, chars);
         }
     }
 
@@ -277,6 +289,7 @@ public class JournalRepository {
      */
     public Uni<List<Continued>> appendContinuing(SqlClient client, List<Continuation> batches) {
         int events = batches.stream().mapToInt(batch -> batch.events().size()).sum();
+        String[] sessionIds = new String[batches.size()];
         String[] streamIds = new String[batches.size()];
         String[] tenants = new String[batches.size()];
         String[] principals = new String[batches.size()];
@@ -291,6 +304,7 @@ public class JournalRepository {
         int e = 0;
         for (int b = 0; b < batches.size(); b++) {
             Continuation batch = batches.get(b);
+            sessionIds[b] = batch.sessionId();
             streamIds[b] = batch.streamId();
             tenants[b] = batch.tenant();
             principals[b] = batch.principal();
@@ -311,7 +325,7 @@ public class JournalRepository {
         Tuple args = Tuple.tuple().addArrayOfString(streamIds).addArrayOfString(tenants).addArrayOfString(principals)
                 .addArrayOfBoolean(content).addArrayOfInteger(counts).addArrayOfString(lastTypes)
                 .addArrayOfInteger(batchOf).addArrayOfInteger(places).addArrayOfInteger(seqs)
-                .addArrayOfString(types).addArrayOfString(data);
+                .addArrayOfString(types).addArrayOfString(data).addArrayOfString(sessionIds);
         return client.preparedQuery(APPEND_CONTINUING).execute(args).map(rows -> {
             List<Continued> continued = new ArrayList<>(batches.size());
             Iterator<Row> row = rows.iterator();
@@ -337,21 +351,22 @@ public class JournalRepository {
     }
 
     /** Moves the stream row past the batch: last event, lease, terminal state and closing. */
-    public Uni<Void> updateAfterAppend(SqlConnection connection, String streamId, AppendPlan.NewEvent last,
+    public Uni<Void> updateAfterAppend(SqlConnection connection, StreamState stream, AppendPlan.NewEvent last,
             TerminalState terminalState, Integer terminalSeq, boolean closes) {
         Tuple args = Tuple.tuple()
-                .addString(streamId)
+                .addString(stream.streamId())
                 .addInteger(last.seq())
                 .addString(last.type())
                 .addString(terminalState == null ? null : terminalState.word())
                 .addInteger(terminalSeq)
-                .addBoolean(closes);
+                .addBoolean(closes)
+                .addString(stream.sessionId());
         return connection.preparedQuery(UPDATE_AFTER_APPEND).execute(args).replaceWithVoid();
     }
 
     /** The stream's content events in seq order, for assembling its transcript message. */
-    public Uni<List<ContentEvent>> contentEvents(SqlConnection connection, String streamId) {
-        return connection.preparedQuery(CONTENT_EVENTS).execute(Tuple.of(streamId))
+    public Uni<List<ContentEvent>> contentEvents(SqlConnection connection, StreamState stream) {
+        return connection.preparedQuery(CONTENT_EVENTS).execute(Tuple.of(stream.sessionId(), stream.streamId()))
                 .map(rows -> {
                     List<ContentEvent> events = new ArrayList<>(rows.size());
                     for (Row row : rows) {
@@ -365,8 +380,9 @@ public class JournalRepository {
      * Extends the lease of a live stream. Returns the terminal state: empty when the stream was live (and
      * its lease is extended), null when the tenant has no such stream.
      */
-    public Uni<String> heartbeat(SqlClient client, String streamId, String tenant) {
-        return client.preparedQuery(HEARTBEAT).execute(Tuple.of(streamId, tenant)).map(JournalRepository::terminalState);
+    public Uni<String> heartbeat(SqlClient client, String sessionId, String streamId, String tenant) {
+        return client.preparedQuery(HEARTBEAT).execute(Tuple.of(streamId, tenant, sessionId))
+                .map(JournalRepository::terminalState);
     }
 
     private static String terminalState(RowSet<Row> rows) {
@@ -389,21 +405,25 @@ public class JournalRepository {
     }
 
     /** Up to {@code limit} events of the tenant's stream after {@code afterSeq}, in seq order. */
-    public Uni<List<JournalEvent>> page(SqlClient client, String streamId, String tenant, int afterSeq, int limit) {
-        return client.preparedQuery(PAGE).execute(Tuple.of(streamId, afterSeq, limit, tenant))
+    public Uni<List<JournalEvent>> page(SqlClient client, String sessionId, String streamId, String tenant, int afterSeq,
+            int limit) {
+        return client.preparedQuery(PAGE).execute(Tuple.of(streamId, afterSeq, limit, tenant, sessionId))
                 .map(rows -> events(streamId, rows));
     }
 
     /** Up to {@code limit} events (and about {@code maxBytes} of data, at least one event) of the tenant's stream after {@code afterSeq}. */
-    public Uni<List<JournalEvent>> boundedPage(SqlClient client, String streamId, String tenant, int afterSeq, int limit,
-            long maxBytes) {
-        return client.preparedQuery(BOUNDED_PAGE).execute(Tuple.of(streamId, afterSeq, limit, tenant, maxBytes))
+    public Uni<List<JournalEvent>> boundedPage(SqlClient client, String sessionId, String streamId, String tenant,
+            int afterSeq, int limit, long maxBytes) {
+        return client.preparedQuery(BOUNDED_PAGE)
+                .execute(Tuple.tuple().addString(streamId).addInteger(afterSeq).addInteger(limit).addString(tenant)
+                        .addLong(maxBytes).addString(sessionId))
                 .map(rows -> events(streamId, rows));
     }
 
     /** Up to {@code limit} events after {@code afterSeq} of the tenant's stream; null when it has no such stream. */
-    public Uni<List<JournalEvent>> tenantPage(SqlClient client, String streamId, String tenant, int afterSeq, int limit) {
-        return client.preparedQuery(TENANT_PAGE).execute(Tuple.of(streamId, tenant, afterSeq, limit)).map(rows -> {
+    public Uni<List<JournalEvent>> tenantPage(SqlClient client, String sessionId, String streamId, String tenant,
+            int afterSeq, int limit) {
+        return client.preparedQuery(TENANT_PAGE).execute(Tuple.of(streamId, tenant, afterSeq, limit, sessionId)).map(rows -> {
             if (rows.size() == 0) {
                 return null;
             }
@@ -431,7 +451,8 @@ public class JournalRepository {
     }
 
     private static StreamState streamState(Row row) {
-        return new StreamState(row.getString("stream_id"), row.getString("session_id"), row.getInteger("last_seq"),
+        return new StreamState(row.getString("stream_id"), row.getString("session_id"), row.getString("tenant"),
+                row.getInteger("last_seq"),
                 TerminalState.fromWord(row.getString("terminal_state")), row.getBoolean("closed"));
     }
 

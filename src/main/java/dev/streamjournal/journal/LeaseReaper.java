@@ -12,21 +12,25 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
 /**
- * Ends the streams whose producer vanished. Each pass has two steps, each its own transaction, and locks
- * with {@code FOR UPDATE SKIP LOCKED}, so replicas never wait for or repeat each other:
+ * Ends the streams whose producer vanished. Each pass has two steps. Each step reads a batch of
+ * candidates, oldest first, without locking them (on a sharded journal this read spans the shards), then
+ * handles each candidate in a transaction of its own that locks it with {@code FOR UPDATE SKIP LOCKED}
+ * and checks it again (each statement on the candidate's shard), so replicas never wait for or repeat
+ * each other:
  * <ol>
- * <li>it interrupts a batch of expired live streams: per stream, with its session locked, it appends a
- * synthetic {@code apperror} of type {@code interrupted}, makes the stream terminal {@code interrupted}
- * and saves its partial transcript;</li>
- * <li>it closes a batch of streams that have been terminal for {@code journal.close-after} without
+ * <li>it interrupts expired live streams: per stream, with its session locked, it appends a synthetic
+ * {@code apperror} of type {@code interrupted}, makes the stream terminal {@code interrupted} and saves
+ * its partial transcript;</li>
+ * <li>it closes streams that have been terminal for {@code journal.close-after} without
  * {@code stream_end} (a producer that died after {@code done}, or a stream it interrupted), with a
  * {@code closed} lifecycle row, so that their tails settle and end and retention can prune them.</li>
  * </ol>
@@ -39,41 +43,39 @@ public class LeaseReaper {
     static final String PRINCIPAL = "system:lease-reaper";
     static final String CLOSER = "system:stream-closer";
 
-    static final String LOCK_EXPIRED = """
-            select s.stream_id, s.session_id, s.last_seq
-              from streams s
-              join sessions se on se.session_id = s.session_id
-             where s.terminal_state is null and s.lease_expires_at < now()
-             order by s.lease_expires_at
+    static final String EXPIRED = """
+            select session_id, stream_id
+              from streams
+             where terminal_state is null and lease_expires_at < now()
+             order by lease_expires_at
              limit $1
-               for update of s, se skip locked
             """;
 
-    /**
-     * Closes, in one statement, the streams terminal for longer than $1 seconds without {@code stream_end}
-     * (at most $2, oldest first; the ones another transaction holds are skipped) and logs each.
-     */
-    static final String CLOSE_LINGERING = """
-            with due as (
-                select stream_id
-                  from streams
-                 where terminal_state is not null and not closed
-                   and terminal_at < now() - make_interval(secs => $1)
-                 order by terminal_at
-                 limit $2
-                   for update skip locked
-            ), closing as (
-                update streams
-                   set closed = true, closed_at = now()
-                 where stream_id = any (array(select stream_id from due))
-                returning session_id, stream_id, tenant, terminal_state, last_seq
-            ), logged as (
-                insert into lifecycle_log (session_id, stream_id, tenant, kind, state, detail, principal)
-                select session_id, stream_id, tenant, 'closed', terminal_state,
-                       jsonb_build_object('reason', 'close-after', 'closeAfterSeconds', $1), $3
-                  from closing
-            )
-            select session_id, stream_id, last_seq from closing
+    static final String LOCK_EXPIRED = """
+            select stream_id, session_id, tenant, last_seq
+              from streams
+             where session_id = $1 and stream_id = $2 and terminal_state is null and lease_expires_at < now()
+               for update skip locked
+            """;
+
+    /** The streams terminal for longer than $1 seconds without {@code stream_end}: at most $2, oldest first. */
+    static final String LINGERING = """
+            select session_id, stream_id
+              from streams
+             where terminal_state is not null and not closed
+               and terminal_at < now() - make_interval(secs => $1)
+             order by terminal_at
+             limit $2
+            """;
+
+    static final String CLOSE = """
+            update streams
+               set closed = true, closed_at = now()
+             where session_id = $1 and stream_id = $2 and terminal_state is not null and not closed
+               and stream_id in (select stream_id from streams
+                                  where session_id = $1 and stream_id = $2
+                                    for update skip locked)
+            returning session_id, stream_id, tenant, terminal_state, last_seq
             """;
 
     private final Pool pool;
@@ -84,10 +86,12 @@ public class LeaseReaper {
     private final Counter interrupted;
     private final Counter closed;
     private final Doorbell doorbell;
+    private final LifecycleLog lifecycle;
 
     public LeaseReaper(Pool pool, JournalRepository journal, TerminalWriter terminal, JournalConfig config,
-            MeterRegistry metrics, Doorbell doorbell) {
+            MeterRegistry metrics, Doorbell doorbell, LifecycleLog lifecycle) {
         this.doorbell = doorbell;
+        this.lifecycle = lifecycle;
         this.pool = pool;
         this.journal = journal;
         this.terminal = terminal;
@@ -127,38 +131,60 @@ public class LeaseReaper {
                 .replaceWithVoid());
     }
 
+    /** A stream found by a step's first read, to be locked and checked again. */
+    private record Candidate(String sessionId, String streamId) {
+    }
+
     /** One pass; returns how many streams it interrupted. */
     public Uni<Integer> reap() {
-        return pool.withTransaction(connection -> connection.preparedQuery(LOCK_EXPIRED)
-                .execute(Tuple.of(config.lease().reaperBatch()))
-                .chain(rows -> {
-                    List<StreamState> expired = new ArrayList<>();
-                    for (Row row : rows) {
-                        expired.add(new StreamState(row.getString("stream_id"), row.getString("session_id"),
-                                row.getInteger("last_seq"), null, false));
-                    }
-                    return Multi.createFrom().iterable(expired)
-                            .onItem().transformToUniAndConcatenate(stream -> interrupt(connection, stream).replaceWith(stream))
-                            .collect().asList();
-                }))
-                .invoke(interrupted -> interrupted.forEach(stream -> doorbell.ring(
-                        new Change(stream.sessionId(), stream.streamId(), stream.lastSeq() + 1, true))))
-                .map(List::size);
+        return candidates(EXPIRED, Tuple.of(config.lease().reaperBatch()))
+                .onItem().transformToUniAndConcatenate(candidate -> pool.withTransaction(connection -> connection
+                        .preparedQuery(JournalRepository.TRY_LOCK_SESSION).execute(Tuple.of(candidate.sessionId()))
+                        .chain(session -> session.size() == 0 ? Uni.createFrom().<RowSet<Row>>nullItem()
+                                : connection.preparedQuery(LOCK_EXPIRED)
+                                        .execute(Tuple.of(candidate.sessionId(), candidate.streamId())))
+                        .chain(rows -> {
+                            if (rows == null || rows.size() == 0) {
+                                return Uni.createFrom().<StreamState>nullItem();
+                            }
+                            Row row = rows.iterator().next();
+                            StreamState stream = new StreamState(row.getString("stream_id"), row.getString("session_id"),
+                                    row.getString("tenant"), row.getInteger("last_seq"), null, false);
+                            return interrupt(connection, stream).replaceWith(stream);
+                        })))
+                .filter(stream -> stream != null)
+                .invoke(stream -> doorbell.ring(
+                        new Change(stream.sessionId(), stream.streamId(), stream.lastSeq() + 1, true)))
+                .collect().with(Collectors.counting()).map(Long::intValue);
     }
 
     /** One closing step; returns how many streams it closed. */
     public Uni<Integer> closeLingering() {
-        return pool.preparedQuery(CLOSE_LINGERING)
-                .execute(Tuple.of((double) config.closeAfter().toSeconds(), config.lease().reaperBatch(), CLOSER))
-                .map(rows -> {
-                    int count = 0;
-                    for (Row row : rows) {
-                        doorbell.ring(new Change(row.getString("session_id"), row.getString("stream_id"),
-                                row.getInteger("last_seq"), true));
-                        count++;
-                    }
-                    return count;
-                });
+        double closeAfter = config.closeAfter().toSeconds();
+        String detail = JsonNodeFactory.instance.objectNode().put("reason", "close-after")
+                .put("closeAfterSeconds", config.closeAfter().toSeconds()).toString();
+        return candidates(LINGERING, Tuple.of(closeAfter, config.lease().reaperBatch()))
+                .onItem().transformToUniAndConcatenate(candidate -> pool.withTransaction(connection -> connection
+                        .preparedQuery(CLOSE).execute(Tuple.of(candidate.sessionId(), candidate.streamId()))
+                        .chain(rows -> {
+                            if (rows.size() == 0) {
+                                return Uni.createFrom().<Row>nullItem();
+                            }
+                            Row row = rows.iterator().next();
+                            return lifecycle.record(connection, row.getString("session_id"), row.getString("stream_id"),
+                                    row.getString("tenant"), LifecycleLog.Kind.CLOSED, row.getString("terminal_state"),
+                                    detail, CLOSER).replaceWith(row);
+                        })))
+                .filter(row -> row != null)
+                .invoke(row -> doorbell.ring(new Change(row.getString("session_id"), row.getString("stream_id"),
+                        row.getInteger("last_seq"), true)))
+                .collect().with(Collectors.counting()).map(Long::intValue);
+    }
+
+    private Multi<Candidate> candidates(String sql, Tuple args) {
+        return pool.preparedQuery(sql).execute(args)
+                .onItem().transformToMulti(rows -> Multi.createFrom().iterable(rows))
+                .map(row -> new Candidate(row.getString("session_id"), row.getString("stream_id")));
     }
 
     private Uni<Void> interrupt(SqlConnection connection, StreamState stream) {
@@ -169,7 +195,7 @@ public class LeaseReaper {
         AppendPlan.NewEvent event = new AppendPlan.NewEvent(stream.lastSeq() + 1, "apperror", data,
                 EventClass.TERMINAL);
         return journal.insertEvents(connection, stream, List.of(event), PRINCIPAL)
-                .chain(() -> journal.updateAfterAppend(connection, stream.streamId(), event,
+                .chain(() -> journal.updateAfterAppend(connection, stream, event,
                         TerminalState.INTERRUPTED, event.seq(), false))
                 .chain(() -> terminal.write(connection, stream, TerminalState.INTERRUPTED, event.type(), data,
                         LifecycleLog.Kind.LEASE_EXPIRED, null, PRINCIPAL));

@@ -14,7 +14,7 @@ public class StreamRepository {
     public record LockedSession(String sessionId, String tenant, String activeStreamId) {
     }
 
-    /** An existing stream with the request that created it. */
+    /** A stream id already taken: its session and tenant, and the request that created the stream (null once pruned). */
     public record Existing(String sessionId, String tenant, String createRequest) {
     }
 
@@ -30,10 +30,12 @@ public class StreamRepository {
                for update
             """;
 
-    private static final String FIND_STREAM = """
-            select session_id, tenant, create_request::text as create_request
-              from streams
-             where stream_id = $1
+    private static final String FIND_STREAM_ID = """
+            select session_id, tenant from stream_sessions where stream_id = $1
+            """;
+
+    private static final String CREATE_REQUEST = """
+            select create_request::text as create_request from streams where session_id = $1 and stream_id = $2
             """;
 
     private static final String INSERT_STREAM = """
@@ -55,7 +57,7 @@ public class StreamRepository {
             update streams
                set terminal_state = 'superseded', terminal_at = now(), closed = true, closed_at = now(),
                    superseded_by = $2
-             where stream_id = $1
+             where session_id = $3 and stream_id = $1
             """;
 
     /** Creates the session on first use and locks it: stream creations of one session queue here. */
@@ -69,16 +71,18 @@ public class StreamRepository {
                 });
     }
 
-    /** The stream with this id in any session, or null. */
+    /** The stream with this id in any session (or the id, once its stream is pruned), or null. */
     public Uni<Existing> find(SqlConnection connection, String streamId) {
-        return connection.preparedQuery(FIND_STREAM).execute(Tuple.of(streamId))
-                .map(rows -> {
+        return connection.preparedQuery(FIND_STREAM_ID).execute(Tuple.of(streamId))
+                .chain(rows -> {
                     if (rows.size() == 0) {
-                        return null;
+                        return Uni.createFrom().nullItem();
                     }
                     Row row = rows.iterator().next();
-                    return new Existing(row.getString("session_id"), row.getString("tenant"),
-                            row.getString("create_request"));
+                    String sessionId = row.getString("session_id");
+                    return connection.preparedQuery(CREATE_REQUEST).execute(Tuple.of(sessionId, streamId))
+                            .map(stream -> new Existing(sessionId, row.getString("tenant"), stream.size() == 0 ? null
+                                    : stream.iterator().next().getString("create_request")));
                 });
     }
 
@@ -92,7 +96,8 @@ public class StreamRepository {
     }
 
     /** Makes a live stream terminal {@code superseded} and closed; its producer's appends now get 409. */
-    public Uni<Void> supersede(SqlConnection connection, String streamId, String byStreamId) {
-        return connection.preparedQuery(SUPERSEDE).execute(Tuple.of(streamId, byStreamId)).replaceWithVoid();
+    public Uni<Void> supersede(SqlConnection connection, StreamState stream, String byStreamId) {
+        return connection.preparedQuery(SUPERSEDE).execute(Tuple.of(stream.streamId(), byStreamId, stream.sessionId()))
+                .replaceWithVoid();
     }
 }

@@ -47,10 +47,12 @@ public class StreamService {
     private final JournalConfig config;
     private final ObjectMapper json;
     private final Doorbell doorbell;
+    private final StreamDirectory directory;
 
     public StreamService(Pool pool, StreamRepository streams, JournalRepository journal, StreamStatusRepository statuses,
             TerminalWriter terminal, TranscriptWriter transcript, LifecycleLog lifecycle, JournalConfig config,
-            ObjectMapper json, Doorbell doorbell) {
+            ObjectMapper json, Doorbell doorbell, StreamDirectory directory) {
+        this.directory = directory;
         this.doorbell = doorbell;
         this.pool = pool;
         this.streams = streams;
@@ -87,7 +89,10 @@ public class StreamService {
                                             canonical, caller));
                         }))
                 .onFailure(PgException.class).transform(StreamService::duplicateId)
-                .invoke(started -> started.announce(doorbell, sessionId, streamId))
+                .invoke(started -> {
+                    directory.created(streamId, sessionId);
+                    started.announce(doorbell, sessionId, streamId);
+                })
                 .chain(started -> statuses.find(streamId, caller.tenant())
                         .map(status -> new Outcome(started.created(), status)));
     }
@@ -109,7 +114,7 @@ public class StreamService {
     private Started repeat(StreamRepository.Existing existing, String sessionId, ObjectNode canonical, Caller caller,
             String streamId) {
         if (existing.tenant().equals(caller.tenant()) && existing.sessionId().equals(sessionId)
-                && canonical.equals(parse(existing.createRequest()))) {
+                && existing.createRequest() != null && canonical.equals(parse(existing.createRequest()))) {
             return new Started(false, null);
         }
         throw streamExists(streamId);
@@ -119,7 +124,7 @@ public class StreamService {
             OnActive onActive, int leaseSeconds, ObjectNode userMessage, ObjectNode canonical, Caller caller) {
         Uni<StreamState> cleared = session.activeStreamId() == null
                 ? Uni.createFrom().nullItem()
-                : journal.lockStream(connection, session.activeStreamId(), caller.tenant())
+                : journal.lockStream(connection, session.sessionId(), session.activeStreamId(), caller.tenant())
                         .chain(active -> active == null || active.terminalState() != null
                                 ? Uni.createFrom().nullItem()
                                 : supersedeOrReject(connection, active, streamId, onActive, caller));
@@ -132,14 +137,14 @@ public class StreamService {
             int leaseSeconds, ObjectNode userMessage, ObjectNode canonical, Caller caller) {
         Uni<Void> inserted = streams.insert(connection, streamId, session.sessionId(), caller.tenant(),
                         canonical.toString(), caller.principal(), leaseSeconds)
-                .chain(() -> lifecycle.record(connection, session.sessionId(), streamId, LifecycleLog.Kind.CREATED,
+                .chain(() -> lifecycle.record(connection, session.sessionId(), streamId, caller.tenant(), LifecycleLog.Kind.CREATED,
                         null, null, caller.principal()))
-                .chain(() -> lifecycle.record(connection, session.sessionId(), streamId,
+                .chain(() -> lifecycle.record(connection, session.sessionId(), streamId, caller.tenant(),
                         LifecycleLog.Kind.SETTLEMENT, "active", null, caller.principal()));
         if (session.activeStreamId() != null) {
             String detail = JsonNodeFactory.instance.objectNode().put("currentStreamId", streamId).toString();
             inserted = inserted.chain(() -> lifecycle.record(connection, session.sessionId(),
-                    session.activeStreamId(), LifecycleLog.Kind.SETTLEMENT, "stale", detail, caller.principal()));
+                    session.activeStreamId(), caller.tenant(), LifecycleLog.Kind.SETTLEMENT, "stale", detail, caller.principal()));
         }
         if (userMessage != null) {
             inserted = inserted.chain(() -> transcript.append(connection, session.sessionId(), streamId,
@@ -157,11 +162,11 @@ public class StreamService {
                     Map.of("activeStreamId", active.streamId()));
         }
         String detail = JsonNodeFactory.instance.objectNode().put("supersededBy", streamId).toString();
-        return streams.supersede(connection, active.streamId(), streamId)
+        return streams.supersede(connection, active, streamId)
                 .chain(() -> terminal.write(connection, active, TerminalState.SUPERSEDED, null,
                         JsonNodeFactory.instance.objectNode(), LifecycleLog.Kind.SUPERSEDED, detail,
                         caller.principal()))
-                .chain(() -> lifecycle.record(connection, active.sessionId(), active.streamId(),
+                .chain(() -> lifecycle.record(connection, active.sessionId(), active.streamId(), active.tenant(),
                         LifecycleLog.Kind.CLOSED, TerminalState.SUPERSEDED.word(), null, caller.principal()))
                 .replaceWith(active);
     }

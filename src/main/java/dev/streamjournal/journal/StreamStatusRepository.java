@@ -17,19 +17,22 @@ public class StreamStatusRepository {
             select stream_id, session_id, created_at, last_seq, last_event, last_event_at, terminal_state, closed,
                    superseded_by, lease_expires_at
               from streams
-             where stream_id = $1 and tenant = $2
+             where session_id = $3 and stream_id = $1 and tenant = $2
             """;
 
     private final Pool pool;
+    private final StreamDirectory directory;
 
-    public StreamStatusRepository(Pool pool) {
+    public StreamStatusRepository(Pool pool, StreamDirectory directory) {
         this.pool = pool;
+        this.directory = directory;
     }
 
     /** The stream's status, or null when the tenant has no such stream. */
     public Uni<StreamStatus> find(String streamId, String tenant) {
-        return pool.preparedQuery(STATUS).execute(Tuple.of(streamId, tenant))
-                .map(rows -> rows.size() == 0 ? null : status(rows.iterator().next(), null));
+        return directory.sessionOf(streamId).chain(sessionId -> sessionId == null ? Uni.createFrom().nullItem()
+                : pool.preparedQuery(STATUS).execute(Tuple.of(streamId, tenant, sessionId))
+                        .map(rows -> rows.size() == 0 ? null : status(rows.iterator().next(), null)));
     }
 
     /** A status from a row with the columns of {@link #STATUS}; {@code sessionId} when the row lacks it. */

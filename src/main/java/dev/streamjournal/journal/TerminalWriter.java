@@ -36,15 +36,15 @@ public class TerminalWriter {
      */
     public Uni<Void> write(SqlConnection connection, StreamState stream, TerminalState state, String terminalType,
             JsonNode terminalData, LifecycleLog.Kind kind, String detail, String principal) {
-        return journal.contentEvents(connection, stream.streamId())
+        return journal.contentEvents(connection, stream)
                 .map(events -> TranscriptAssembler.assistantMessage(stream.streamId(), state, terminalType,
                         terminalData, events))
                 .chain(message -> transcript.append(connection, stream.sessionId(), stream.streamId(), message))
-                .chain(revision -> lifecycle.record(connection, stream.sessionId(), stream.streamId(), kind,
+                .chain(revision -> lifecycle.record(connection, stream.sessionId(), stream.streamId(), stream.tenant(), kind,
                         state.word(), detail, principal))
                 .chain(() -> state == TerminalState.SUPERSEDED
                         ? Uni.createFrom().voidItem()
-                        : lifecycle.record(connection, stream.sessionId(), stream.streamId(),
+                        : lifecycle.record(connection, stream.sessionId(), stream.streamId(), stream.tenant(),
                                 LifecycleLog.Kind.SETTLEMENT, state.settlesRestored() ? "restored" : "error", null,
                                 principal));
     }

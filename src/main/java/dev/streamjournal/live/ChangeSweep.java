@@ -32,7 +32,7 @@ public class ChangeSweep {
             select s.stream_id, s.last_seq, s.terminal_state, s.closed, se.active_stream_id
               from streams s
               join sessions se on se.session_id = s.session_id
-             where s.stream_id = any($1)
+             where s.session_id = any($2) and se.session_id = any($2) and s.stream_id = any($1)
             """;
 
     public static final String SESSIONS = """
@@ -61,7 +61,8 @@ public class ChangeSweep {
         Map<String, List<String>> listings = hub.listings();
         Uni<Integer> streamChanges = streams.isEmpty() ? Uni.createFrom().item(0)
                 : pool.preparedQuery(STREAMS)
-                        .execute(Tuple.of(streams.stream().map(LiveHub.Followed::streamId).distinct().toArray(String[]::new)))
+                        .execute(Tuple.of(streams.stream().map(LiveHub.Followed::streamId).distinct().toArray(String[]::new),
+                                streams.stream().map(LiveHub.Followed::sessionId).distinct().toArray(String[]::new)))
                         .map(rows -> compareStreams(streams, rows));
         return streamChanges.chain(changed -> listings.isEmpty() ? Uni.createFrom().item(changed)
                 : pool.preparedQuery(SESSIONS).execute(Tuple.of(listings.keySet().toArray(String[]::new)))

@@ -36,7 +36,7 @@ public class SessionRepository {
                    s.superseded_by, s.lease_expires_at
               from se
              cross join transcript
-              left join streams s on s.session_id = se.session_id and s.tenant = $2
+              left join streams s on s.session_id = $1 and s.session_id = se.session_id and s.tenant = $2
              order by s.created_at, s.stream_id
             """;
 

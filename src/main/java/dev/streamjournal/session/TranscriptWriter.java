@@ -13,23 +13,23 @@ import jakarta.enterprise.context.ApplicationScoped;
 @ApplicationScoped
 public class TranscriptWriter {
 
+    private static final String BUMP = """
+            update sessions
+               set revision = revision + 1, updated_at = now()
+             where session_id = $1
+            returning revision
+            """;
+
     private static final String APPEND = """
-            with bumped as (
-                update sessions
-                   set revision = revision + 1, updated_at = now()
-                 where session_id = $1
-             returning revision
-            )
             insert into transcript_messages (session_id, idx, stream_id, role, message)
-            select $1, bumped.revision, $2, $3, $4::text::jsonb || jsonb_build_object('at', to_char(now() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))
-              from bumped
-            returning idx
+            values ($1, $2, $3, $4, $5::text::jsonb || jsonb_build_object('at', to_char(now() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')))
             """;
 
     /** Appends the message and returns the session's new revision. */
     public Uni<Long> append(SqlConnection connection, String sessionId, String streamId, ObjectNode message) {
-        return connection.preparedQuery(APPEND)
-                .execute(Tuple.of(sessionId, streamId, message.path("role").asText(), message.toString()))
-                .map(rows -> rows.iterator().next().getLong("idx"));
+        return connection.preparedQuery(BUMP).execute(Tuple.of(sessionId))
+                .map(rows -> rows.iterator().next().getLong("revision"))
+                .call(revision -> connection.preparedQuery(APPEND).execute(
+                        Tuple.of(sessionId, revision, streamId, message.path("role").asText(), message.toString())));
     }
 }

@@ -1,5 +1,6 @@
 package dev.streamjournal.settlement;
 
+import dev.streamjournal.journal.StreamDirectory;
 import dev.streamjournal.journal.TerminalState;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -15,25 +16,28 @@ public class SettlementRepository {
             select s.stream_id, s.session_id, s.last_seq, s.terminal_state, s.terminal_seq, s.closed, se.active_stream_id, se.revision,
                    (select e.data::text
                       from journal_events e
-                     where e.stream_id = s.stream_id and e.seq = s.terminal_seq) as terminal_data,
+                     where e.session_id = $3 and e.stream_id = s.stream_id and e.seq = s.terminal_seq) as terminal_data,
                    (select coalesce(json_agg(m.message order by m.idx), '[]'::json)::text
                       from transcript_messages m
-                     where m.stream_id = s.stream_id) as messages
+                     where m.session_id = $3 and m.stream_id = s.stream_id) as messages
               from streams s
               join sessions se on se.session_id = s.session_id
-             where s.stream_id = $1 and s.tenant = $2
+             where s.session_id = $3 and se.session_id = $3 and s.stream_id = $1 and s.tenant = $2
             """;
 
     private final Pool pool;
+    private final StreamDirectory directory;
 
-    public SettlementRepository(Pool pool) {
+    public SettlementRepository(Pool pool, StreamDirectory directory) {
         this.pool = pool;
+        this.directory = directory;
     }
 
     /** The facts, or null when the tenant has no such stream. */
     public Uni<SettlementFacts> facts(String streamId, String tenant) {
-        return pool.preparedQuery(FACTS).execute(Tuple.of(streamId, tenant))
-                .map(rows -> rows.size() == 0 ? null : facts(rows.iterator().next()));
+        return directory.sessionOf(streamId).chain(sessionId -> sessionId == null ? Uni.createFrom().nullItem()
+                : pool.preparedQuery(FACTS).execute(Tuple.of(streamId, tenant, sessionId))
+                        .map(rows -> rows.size() == 0 ? null : facts(rows.iterator().next())));
     }
 
     private static SettlementFacts facts(Row row) {

@@ -149,13 +149,18 @@ class AuditQueryPlanTest {
     private static AuditRepository.Query events(String session, String stream, String type, OffsetDateTime from,
             OffsetDateTime to, long after) {
         return new AuditRepository.Query(AuditRepository.EVENTS, "journal_events", "position", TENANT, after)
-                .filter(new AuditFilter(session, stream, type, from, to), true).orderAndLimit(100);
+                .filter(new AuditFilter(session, stream, type, from, to), true, sessionOf(stream), true).orderAndLimit(100);
     }
 
     private static AuditRepository.Query lifecycle(String session, String stream, OffsetDateTime from,
             OffsetDateTime to, long after) {
         return new AuditRepository.Query(AuditRepository.LIFECYCLE, "lifecycle_log", "id", TENANT, after)
-                .filter(new AuditFilter(session, stream, null, from, to), false).orderAndLimit(100);
+                .filter(new AuditFilter(session, stream, null, from, to), false, sessionOf(stream), true).orderAndLimit(100);
+    }
+
+    /** The session of a seeded stream ({@code plan-stK} belongs to {@code plan-s(K % 1000 + 1)}), as the stream directory finds it. */
+    private static String sessionOf(String stream) {
+        return stream == null ? null : "plan-s" + (Integer.parseInt(stream.substring("plan-st".length())) % 1000 + 1);
     }
 
     private static void seed(SqlConnection connection) {

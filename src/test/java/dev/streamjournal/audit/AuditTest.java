@@ -102,10 +102,11 @@ class AuditTest {
     @Test
     void aReaderAtTheTail_neverSkipsAnEventCommittedLaterWithASmallerPosition() {
         String session = id("s");
+        String sessionOfY = id("s2");
         String x = id("x");
         String y = id("y");
         createStream(session, x);
-        createStream(id("s2"), y);
+        createStream(sessionOfY, y);
         String start = cursorAtTheEnd();
 
         for (boolean laterXidFirst : List.of(true, false)) {
@@ -120,7 +121,7 @@ class AuditTest {
                     b.query("select pg_current_xact_id()").execute().await().atMost(TIMEOUT);
                 }
                 insert(a, x, session, seq);
-                insert(b, y, id("s2"), seq);
+                insert(b, y, sessionOfY, seq);
                 b.query("commit").execute().await().atMost(TIMEOUT);
 
                 JsonPath tail = given().get("/v1/audit/events?after={c}", start).then().statusCode(200).extract().jsonPath();
@@ -144,16 +145,18 @@ class AuditTest {
     void aRolledBackPosition_isAFinalGap() {
         String x = id("x");
         String y = id("y");
-        createStream(id("s"), x);
-        createStream(id("s2"), y);
+        String sessionOfX = id("s");
+        String sessionOfY = id("s2");
+        createStream(sessionOfX, x);
+        createStream(sessionOfY, y);
         String start = cursorAtTheEnd();
         SqlConnection a = db.pool().getConnection().await().atMost(TIMEOUT);
         SqlConnection b = db.pool().getConnection().await().atMost(TIMEOUT);
         try {
             a.query("begin").execute().await().atMost(TIMEOUT);
             b.query("begin").execute().await().atMost(TIMEOUT);
-            insert(a, x, "unused", 1);
-            insert(b, y, "unused", 1);
+            insert(a, x, sessionOfX, 1);
+            insert(b, y, sessionOfY, 1);
             b.query("commit").execute().await().atMost(TIMEOUT);
             a.query("rollback").execute().await().atMost(TIMEOUT);
 

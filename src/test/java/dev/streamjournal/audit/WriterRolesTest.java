@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.streamjournal.security.Caller;
+import dev.streamjournal.common.Topology;
+import dev.streamjournal.journal.StreamDirectory;
 import dev.streamjournal.support.Db;
 import dev.streamjournal.support.PostgresResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -43,6 +45,12 @@ class WriterRolesTest {
     @Inject
     Vertx vertx;
 
+    @Inject
+    StreamDirectory directory;
+
+    @Inject
+    Topology topology;
+
     private SqlConnection connectAs(String role) {
         PgConnectOptions options = PgConnectOptions.fromUri(PostgresResource.reactiveUrl()).setUser(role);
         return PgConnection.connect(vertx, options).await().atMost(TIMEOUT);
@@ -77,8 +85,9 @@ class WriterRolesTest {
         String session = id("s");
         String x = id("x");
         String y = id("y");
+        String sessionOfY = id("s");
         createStream(session, x);
-        createStream(id("s"), y);
+        createStream(sessionOfY, y);
         SqlConnection a = connectAs("writer_a");
         SqlConnection b = connectAs("writer_b");
         try {
@@ -90,7 +99,7 @@ class WriterRolesTest {
             b.query("begin").execute().await().atMost(TIMEOUT);
             insert(b, x, session);
             OffsetDateTime bStarted = one(b, "select now() as started").getOffsetDateTime("started");
-            insert(a, y, id("s"));
+            insert(a, y, sessionOfY);
             OffsetDateTime yInserted = one(a, "select inserted_at from journal_events where stream_id = $1", y)
                     .getOffsetDateTime("inserted_at");
 
@@ -126,18 +135,20 @@ class WriterRolesTest {
         writerRoles();
         String x = id("x");
         String y = id("y");
-        createStream(id("s"), x);
-        createStream(id("s"), y);
+        String sessionOfX = id("s");
+        String sessionOfY = id("s");
+        createStream(sessionOfX, x);
+        createStream(sessionOfY, y);
         long start = db.scalarLong("select coalesce(max(position), 0) from journal_events");
         Pool poolOfA = PgPool.pool(vertx, PgConnectOptions.fromUri(PostgresResource.reactiveUrl()).setUser("writer_a"),
                 new PoolOptions().setMaxSize(2));
-        AuditService auditAsA = new AuditService(new AuditRepository(poolOfA));
+        AuditService auditAsA = new AuditService(new AuditRepository(poolOfA, directory, topology));
         SqlConnection a = connectAs("writer_a");
         SqlConnection b = connectAs("writer_b");
         try {
             b.query("begin").execute().await().atMost(TIMEOUT);
-            insert(b, x, "s-x");
-            insert(a, y, "s-y");
+            insert(b, x, sessionOfX);
+            insert(a, y, sessionOfY);
             List<String> exported = new CopyOnWriteArrayList<>();
             CompletableFuture<Void> ended = new CompletableFuture<>();
             auditAsA.exportEvents(new AuditFilter(null, null, null, null, null), start, Caller.ANONYMOUS)

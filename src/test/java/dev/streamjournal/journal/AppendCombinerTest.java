@@ -82,6 +82,10 @@ class AppendCombinerTest {
         return stream;
     }
 
+    private String sessionOf(String stream) {
+        return db.rows("select session_id from stream_sessions where stream_id = $1", stream).get(0).getString("session_id");
+    }
+
     /** The texts of a stream's events, in seq order. */
     private List<String> texts(String stream) {
         return db.rows("select data->>'text' as t from journal_events where stream_id = $1 order by seq", stream)
@@ -103,7 +107,7 @@ class AppendCombinerTest {
         for (String text : texts) {
             events.add(new EventInput(null, "token", json.valueToTree(Map.of("text", text))));
         }
-        return Continuation.of(stream, "default", "anonymous", events);
+        return Continuation.of(sessionOf(stream), stream, "default", "anonymous", events);
     }
 
     private static AppendRequest request(ObjectMapper json, String text) {
@@ -163,9 +167,9 @@ class AppendCombinerTest {
         SqlConnection table = hold("lock table journal_events in share mode");
         CompletableFuture<Integer> opening = append(tokens(opener, "o")).subscribeAsCompletionStage();
         // explicit seqs: written in the other order, the second batch would be refused (seq-gap)
-        CompletableFuture<Integer> a = append(Continuation.of(stream, "default", "anonymous",
+        CompletableFuture<Integer> a = append(Continuation.of(sessionOf(stream), stream, "default", "anonymous",
                 List.of(new EventInput(1L, "token", json.valueToTree(Map.of("text", "1")))))).subscribeAsCompletionStage();
-        CompletableFuture<Integer> b = append(Continuation.of(stream, "default", "anonymous",
+        CompletableFuture<Integer> b = append(Continuation.of(sessionOf(stream), stream, "default", "anonymous",
                 List.of(new EventInput(2L, "token", json.valueToTree(Map.of("text", "2")))))).subscribeAsCompletionStage();
         CompletableFuture<Integer> passing = append(tokens(other, "p")).subscribeAsCompletionStage();
         letGo(table);

@@ -14,7 +14,7 @@ class AppendPlanTest {
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
-    private static final StreamState FRESH = new StreamState("st", "s", 0, null, false);
+    private static final StreamState FRESH = new StreamState("st", "s", "default", 0, null, false);
 
     private static ObjectNode data(String json) {
         try {
@@ -29,7 +29,7 @@ class AppendPlanTest {
     }
 
     private static StreamState at(int lastSeq, TerminalState state, boolean closed) {
-        return new StreamState("st", "s", lastSeq, state, closed);
+        return new StreamState("st", "s", "default", lastSeq, state, closed);
     }
 
     private static String slugOf(Runnable action) {

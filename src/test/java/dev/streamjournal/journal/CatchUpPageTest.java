@@ -28,8 +28,9 @@ class CatchUpPageTest {
 
     @Test
     void largeEvents_areReadInPagesOfAboutTheByteBound_smallOnesUpToTheCount() {
+        String session = id("s");
         String stream = id("st");
-        createStream(id("s"), stream);
+        createStream(session, stream);
         String text = "x".repeat(200_000);
         List<Map<String, Object>> large = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
@@ -43,18 +44,18 @@ class CatchUpPageTest {
         append(stream, small).statusCode(200);
 
         // 1 MiB holds five of the 200 kB events (stored as jsonb, about as large as their text)
-        List<JournalEvent> first = journal.boundedPage(pool, stream, "default", 0, 2000, 1 << 20).await().atMost(TIMEOUT);
+        List<JournalEvent> first = journal.boundedPage(pool, session, stream, "default", 0, 2000, 1 << 20).await().atMost(TIMEOUT);
         assertThat(first).extracting(JournalEvent::seq).containsExactly(1, 2, 3, 4, 5);
         // a single event larger than the bound still comes, alone
-        assertThat(journal.boundedPage(pool, stream, "default", 5, 2000, 1000).await().atMost(TIMEOUT))
+        assertThat(journal.boundedPage(pool, session, stream, "default", 5, 2000, 1000).await().atMost(TIMEOUT))
                 .extracting(JournalEvent::seq).containsExactly(6);
         // small events: the count bounds the page
-        assertThat(journal.boundedPage(pool, stream, "default", 8, 20, 1 << 20).await().atMost(TIMEOUT))
+        assertThat(journal.boundedPage(pool, session, stream, "default", 8, 20, 1 << 20).await().atMost(TIMEOUT))
                 .extracting(JournalEvent::seq).containsExactlyElementsOf(range(9, 28));
-        assertThat(journal.boundedPage(pool, stream, "default", 8, 2000, 1 << 20).await().atMost(TIMEOUT))
+        assertThat(journal.boundedPage(pool, session, stream, "default", 8, 2000, 1 << 20).await().atMost(TIMEOUT))
                 .hasSize(30);
         // another tenant reads nothing
-        assertThat(journal.boundedPage(pool, stream, "other", 0, 2000, 1 << 20).await().atMost(TIMEOUT)).isEmpty();
+        assertThat(journal.boundedPage(pool, session, stream, "other", 0, 2000, 1 << 20).await().atMost(TIMEOUT)).isEmpty();
     }
 
     private static List<Integer> range(int from, int to) {

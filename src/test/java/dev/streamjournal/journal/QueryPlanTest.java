@@ -2,10 +2,9 @@ package dev.streamjournal.journal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.streamjournal.live.ChangeSweep;
-import dev.streamjournal.session.SessionRepository;
 import dev.streamjournal.support.Db;
 import dev.streamjournal.support.QueryPlans;
+import dev.streamjournal.support.Statements;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.io.IOException;
@@ -29,30 +28,18 @@ class QueryPlanTest {
     @Inject
     Db db;
 
-    /** The hot queries with representative arguments; the Panache read is given as the SQL it issues. */
+    /**
+     * The statements on the journal's tables ({@link Statements}) with representative arguments, and the
+     * Panache read as the SQL it issues.
+     */
     private static Map<String, Object[]> hotQueries() {
         Map<String, Object[]> queries = new LinkedHashMap<>();
-        queries.put(JournalRepository.LOCK_STREAM, new Object[] {"st", "default"});
-        queries.put(JournalRepository.LOCK_SESSION_OF_STREAM, new Object[] {"st", "default"});
-        queries.put(JournalRepository.STORED_EVENTS, new Object[] {"st", new Integer[] {1, 2}});
-        queries.put(JournalRepository.UPDATE_AFTER_APPEND, new Object[] {"st", 3, "token", null, null, false});
-        queries.put(JournalRepository.CONTENT_EVENTS, new Object[] {"st"});
-        queries.put(JournalRepository.HEARTBEAT, new Object[] {"st", "default"});
-        queries.put(JournalRepository.TENANT_PAGE, new Object[] {"st", "default", 10, 101});
-        queries.put(JournalRepository.APPEND_CONTINUING, new Object[] {new String[] {"st", "st2"},
-                new String[] {"default", "default"}, new String[] {"p", "p"}, new Boolean[] {true, true},
-                new Integer[] {1, 1}, new String[] {"token", "token"}, new Integer[] {1, 2}, new Integer[] {1, 1},
-                new Integer[] {null, null}, new String[] {"token", "token"}, new String[] {"{}", "{}"}});
-        queries.put(StreamStatusRepository.STATUS, new Object[] {"st", "default"});
-        queries.put(ChangeSweep.STREAMS, new Object[] {new String[] {"st", "st2"}});
-        queries.put(ChangeSweep.SESSIONS, new Object[] {new String[] {"s", "s2"}});
-        queries.put(JournalRepository.PAGE, new Object[] {"st", 10, 101, "default"});
-        queries.put(JournalRepository.BOUNDED_PAGE, new Object[] {"st", 10, 2000, "default", 1L << 20});
-        queries.put(LeaseReaper.LOCK_EXPIRED, new Object[] {100});
-        queries.put(LeaseReaper.CLOSE_LINGERING, new Object[] {300.0, 100, "system:x"});
+        for (Statements.Statement statement : Statements.all()) {
+            if (statement.reach() != Statements.Reach.COORDINATOR && statement.reach() != Statements.Reach.CITUS_ONLY) {
+                queries.put(statement.sql(), statement.args());
+            }
+        }
         queries.put("select count(*) from sessions where session_id = $1 and tenant = $2", new Object[] {"s", "default"});
-        queries.put(SessionRepository.VIEW, new Object[] {"s", "default"});
-        queries.put(JournalRepository.STREAMS_OF_SESSION, new Object[] {"s", "default"});
         return queries;
     }
 

@@ -189,6 +189,9 @@ class SessionChannelTest {
                                                  lease_expires_at)
                             values ($1, $2, 'default', '{}', 'replica-b', 60, now() + interval '60 seconds')""")
                     .execute(Tuple.of(next, session))
+                    .chain(() -> connection.preparedQuery(
+                                    "insert into stream_sessions (stream_id, session_id, tenant) values ($1, $2, 'default')")
+                            .execute(Tuple.of(next, session)))
                     .chain(() -> connection.preparedQuery("update sessions set active_stream_id = $2 where session_id = $1")
                             .execute(Tuple.of(session, next))))
                     .await().atMost(TIMEOUT);

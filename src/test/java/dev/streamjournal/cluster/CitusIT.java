@@ -1,0 +1,370 @@
+package dev.streamjournal.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.streamjournal.security.Roles;
+import dev.streamjournal.support.CitusCluster;
+import dev.streamjournal.support.Http;
+import dev.streamjournal.support.Replica;
+import dev.streamjournal.support.SseClient;
+import dev.streamjournal.support.Statements;
+import dev.streamjournal.support.Tokens;
+import java.net.URI;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The packaged service on a real Citus cluster (a coordinator and two workers on loopback), with the
+ * schema distributed by the service's own migrations: the API behaves as on one PostgreSQL, every hot
+ * statement runs on one shard, and sessions spread over both workers.
+ */
+class CitusIT {
+
+    private static final String TENANT = "citus";
+    private static final String PRODUCER = Tokens.bearer("producer", TENANT, Roles.PRODUCER);
+    private static final String READER = Tokens.bearer("reader", TENANT, Roles.READER);
+    private static final String AUDITOR = Tokens.bearer("auditor", TENANT, Roles.AUDITOR);
+    private static final Duration REQUEST = Duration.ofSeconds(30);
+    private static final Pattern TASK_COUNT = Pattern.compile("Task Count: (\\d+)");
+
+    private static CitusCluster cluster;
+    private static Replica service;
+
+    @BeforeAll
+    static void start() throws Exception {
+        assertThat(CitusCluster.installed()).as("Citus for PostgreSQL 15: run ../shared/citus/install.sh").isTrue();
+        cluster = CitusCluster.start(2);
+        Map<String, String> env = Replica.environment(cluster.datasource());
+        env.put("JOURNAL_LEASE_REAPER_INTERVAL", "1s");
+        env.put("JOURNAL_RETENTION_STREAMS", "1d");
+        env.put("JOURNAL_RETENTION_INTERVAL", "1s");
+        service = Replica.start("citus", env);
+        service.awaitReady();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (service != null) {
+            service.close();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    void theServicesMigrations_distributeEveryTable_bySession_coLocated() throws Exception {
+        Map<String, String> distribution = new HashMap<>();
+        Map<String, Integer> colocation = new HashMap<>();
+        try (Connection db = cluster.connect(cluster.coordinator); Statement statement = db.createStatement();
+                ResultSet rows = statement.executeQuery(
+                        "select table_name::text, citus_table_type, distribution_column, colocation_id from citus_tables")) {
+            while (rows.next()) {
+                assertThat(rows.getString(2)).isEqualTo("distributed");
+                distribution.put(rows.getString(1), rows.getString(3));
+                colocation.put(rows.getString(1), rows.getInt(4));
+            }
+        }
+        assertThat(distribution).containsExactlyInAnyOrderEntriesOf(Map.of("sessions", "session_id", "streams", "session_id",
+                "journal_events", "session_id", "transcript_messages", "session_id", "lifecycle_log", "session_id",
+                "stream_sessions", "stream_id"));
+        assertThat(List.of("streams", "journal_events", "transcript_messages", "lifecycle_log"))
+                .allSatisfy(table -> assertThat(colocation.get(table)).as(table).isEqualTo(colocation.get("sessions")));
+        // the distribution step may be run again, by an operator, and does nothing
+        cluster.execute(cluster.coordinator, "select journal_distribute()");
+    }
+
+    /** Each statement of a hot path plans to one shard (every Task Count is 1, no stage across shards). */
+    @Test
+    void everyHotStatement_runsOnOneShard_andTheOthersPlan() throws Exception {
+        Map<String, String> plans = new LinkedHashMap<>();
+        List<String> notOnOneShard = new ArrayList<>();
+        try (Connection db = cluster.connect(cluster.coordinator)) {
+            for (Statements.Statement statement : Statements.all()) {
+                String plan = explain(db, statement);
+                plans.put(statement.name(), plan);
+                if (statement.reach() == Statements.Reach.ONE_SHARD && !onOneShard(plan)) {
+                    notOnOneShard.add(statement.name() + ":\n" + plan);
+                }
+            }
+            // the check can fail: a stream looked up without its session is asked of every shard
+            assertThat(onOneShard(explain(db, "select * from streams where stream_id = 'st'"))).isFalse();
+        }
+        assertThat(plans).hasSizeGreaterThan(40);
+        assertThat(notOnOneShard).as("hot statements that span shards").isEmpty();
+    }
+
+    @Test
+    void sessions_spreadOverBothWorkers() throws Exception {
+        for (int i = 0; i < 12; i++) {
+            created(create("spread-" + i + "-" + System.nanoTime(), "spread-st-" + i + "-" + System.nanoTime(), "{}"));
+        }
+        Set<Integer> ports = new HashSet<>();
+        try (Connection db = cluster.connect(cluster.coordinator); Statement statement = db.createStatement();
+                ResultSet rows = statement.executeQuery("""
+                        select distinct p.nodeport
+                          from sessions s
+                          join pg_dist_shard_placement p
+                            on p.shardid = get_shard_id_for_distribution_column('sessions', s.session_id)
+                         where s.session_id like 'spread-%'""")) {
+            while (rows.next()) {
+                ports.add(rows.getInt(1));
+            }
+        }
+        assertThat(ports).containsExactlyInAnyOrderElementsOf(cluster.workers);
+    }
+
+    @Test
+    void theProducerFlow_isIdempotent_andSettlesRestoredWithTheTranscript() throws Exception {
+        String session = "flow-" + System.nanoTime();
+        String stream = session + "-st";
+        created(create(session, stream, "{\"userMessage\":{\"content\":\"hello\"}}"));
+        assertThat(create(session, stream, "{\"userMessage\":{\"content\":\"hello\"}}").status())
+                .as("a repeated create").isEqualTo(200);
+        String tokens = "{\"events\":[{\"seq\":1,\"type\":\"token\",\"data\":{\"text\":\"Hel\"}},"
+                + "{\"seq\":2,\"type\":\"token\",\"data\":{\"text\":\"lo\"}}]}";
+        assertThat(append(stream, tokens).json().path("appended").asInt()).isEqualTo(2);
+        JsonNode retried = append(stream, tokens).json();
+        assertThat(retried.path("duplicates").asInt()).isEqualTo(2);
+        assertThat(retried.path("lastSeq").asInt()).isEqualTo(2);
+        assertThat(append(stream, "{\"events\":[{\"seq\":3,\"type\":\"token\",\"data\":{\"text\":\"x\"}},"
+                + "{\"seq\":5,\"type\":\"token\",\"data\":{\"text\":\"y\"}}]}").slug()).isEqualTo("seq-gap");
+        assertThat(Http.post(service.uri("/v1/streams/" + stream + "/heartbeat"), PRODUCER, "", REQUEST).status())
+                .isEqualTo(204);
+        JsonNode done = append(stream, "{\"events\":[{\"type\":\"done\"},{\"type\":\"stream_end\"}]}").json();
+        assertThat(done.path("terminalState").asText()).isEqualTo("completed");
+        assertThat(done.path("closed").asBoolean()).isTrue();
+
+        JsonNode status = get("/v1/streams/" + stream).json();
+        assertThat(status.path("journal").path("lastSeq").asInt()).isEqualTo(4);
+        assertThat(status.path("sessionId").asText()).isEqualTo(session);
+        JsonNode page = get("/v1/streams/" + stream + "/events?after=1&limit=2").json();
+        assertThat(page.path("events").findValuesAsText("seq")).containsExactly("2", "3");
+        assertThat(page.path("next").asInt()).isEqualTo(3);
+
+        JsonNode settlement = get("/v1/streams/" + stream + "/settlement").json();
+        assertThat(settlement.path("outcome").asText()).isEqualTo("restored");
+        JsonNode messages = settlement.path("transcript").path("messages");
+        assertThat(messages.findValuesAsText("role")).containsExactly("user", "assistant");
+        assertThat(messages.get(1).path("content").asText()).isEqualTo("Hello");
+        JsonNode view = get("/v1/sessions/" + session).json();
+        assertThat(view.path("messages").size()).isEqualTo(2);
+        assertThat(view.path("streams").findValuesAsText("streamId")).containsExactly(stream);
+        JsonNode hermes = get("/api/chat/stream/status?stream_id=" + stream).json();
+        assertThat(hermes.path("journal").path("terminal_state").asText()).isEqualTo("completed");
+        assertThat(get("/v1/streams/no-such-stream").status()).isEqualTo(404);
+        assertThat(append("no-such-stream", tokens).status()).isEqualTo(404);
+    }
+
+    @Test
+    void theSeedRace_supersedesTheOldStream_whoseTailSettlesStale() throws Exception {
+        String session = "race-" + System.nanoTime();
+        String old = session + "-old";
+        String newer = session + "-new";
+        created(create(session, old, "{}"));
+        append(old, "{\"events\":[{\"type\":\"token\",\"data\":{\"text\":\"a\"}}]}");
+        try (SseClient tail = SseClient.open(service.uri("/v1/streams/" + old + "/events"), null, READER)) {
+            tail.awaitConnected();
+            tail.await(frame -> "1".equals(frame.id()), REQUEST);
+            assertThat(create(session, newer, "{}").status()).isEqualTo(409);
+            created(create(session, newer, "{\"onActive\":\"interrupt\"}"));
+            SseClient.Frame settled = tail.await(frame -> "settlement".equals(frame.event()), REQUEST);
+            assertThat(settled.data()).contains("\"outcome\":\"stale\"").contains("\"currentStreamId\":\"" + newer + "\"");
+            tail.awaitEnd(REQUEST);
+        }
+        assertThat(get("/v1/streams/" + old).json().path("journal").path("terminalState").asText()).isEqualTo("superseded");
+        JsonNode fresh = get("/v1/streams/" + newer).json();
+        assertThat(fresh.path("active").asBoolean()).isTrue();
+        assertThat(fresh.path("journal").path("lastSeq").asInt()).isZero();
+        assertThat(append(old, "{\"events\":[{\"type\":\"token\",\"data\":{\"text\":\"late\"}}]}").status())
+                .isEqualTo(409);
+    }
+
+    @Test
+    void aTail_resumesAfterLastEventId_withNoGapAndNoDuplicate() throws Exception {
+        String session = "tail-" + System.nanoTime();
+        String stream = session + "-st";
+        created(create(session, stream, "{}"));
+        for (int seq = 1; seq <= 5; seq++) {
+            append(stream, "{\"events\":[{\"seq\":" + seq + ",\"type\":\"token\",\"data\":{\"text\":\"t" + seq + "\"}}]}");
+        }
+        try (SseClient first = SseClient.open(service.uri("/v1/streams/" + stream + "/events"), null, READER)) {
+            first.await(frame -> "3".equals(frame.id()), REQUEST);
+        }
+        for (int seq = 6; seq <= 8; seq++) {
+            append(stream, "{\"events\":[{\"seq\":" + seq + ",\"type\":\"token\",\"data\":{\"text\":\"t" + seq + "\"}}]}");
+        }
+        try (SseClient resumed = SseClient.open(service.uri("/v1/streams/" + stream + "/events"), "3", READER)) {
+            resumed.await(frame -> "8".equals(frame.id()), REQUEST);
+            append(stream, "{\"events\":[{\"type\":\"done\"},{\"type\":\"stream_end\"}]}");
+            resumed.awaitEnd(REQUEST);
+            assertThat(resumed.journalFrames()).extracting(SseClient.Frame::id)
+                    .containsExactly("4", "5", "6", "7", "8", "9", "10");
+            assertThat(resumed.events("settlement")).singleElement()
+                    .satisfies(frame -> assertThat(frame.data()).contains("\"outcome\":\"restored\""));
+        }
+    }
+
+    @Test
+    void anExpiredLease_isReaped_andALingeringStream_isClosed() throws Exception {
+        String session = "lease-" + System.nanoTime();
+        String stream = session + "-st";
+        created(create(session, stream, "{\"leaseSeconds\":1}"));
+        append(stream, "{\"events\":[{\"type\":\"token\",\"data\":{\"text\":\"partial\"}}]}");
+        await().atMost(Duration.ofSeconds(30)).until(() ->
+                get("/v1/streams/" + stream).json().path("journal").path("terminalState").asText().equals("interrupted"));
+        JsonNode settlement = get("/v1/streams/" + stream + "/settlement").json();
+        assertThat(settlement.path("outcome").asText()).isEqualTo("error");
+        assertThat(settlement.path("transcript").path("messages").get(0).path("content").asText()).isEqualTo("partial");
+
+        // terminal for longer than journal.close-after (5 minutes): the reaper closes it
+        cluster.execute(cluster.coordinator, "update streams set terminal_at = now() - interval '1 hour' "
+                + "where session_id = '" + session + "' and stream_id = '" + stream + "'");
+        await().atMost(Duration.ofSeconds(30)).until(() ->
+                get("/v1/streams/" + stream).json().path("journal").path("closed").asBoolean());
+        JsonNode lifecycle = Http.get(service.uri("/v1/audit/lifecycle?streamId=" + stream), AUDITOR, REQUEST).json();
+        assertThat(lifecycle.path("entries").findValuesAsText("principal"))
+                .contains("system:lease-reaper", "system:stream-closer");
+    }
+
+    @Test
+    void retention_prunesAnOldClosedStream_andItsIdStaysTaken() throws Exception {
+        String session = "retention-" + System.nanoTime();
+        String stream = session + "-st";
+        created(create(session, stream, "{\"userMessage\":{\"content\":\"q\"}}"));
+        append(stream, "{\"events\":[{\"type\":\"token\",\"data\":{\"text\":\"a\"}},{\"type\":\"done\"},{\"type\":\"stream_end\"}]}");
+        cluster.execute(cluster.coordinator, "update streams set closed_at = now() - interval '2 days' "
+                + "where session_id = '" + session + "' and stream_id = '" + stream + "'");
+        await().atMost(Duration.ofSeconds(30)).until(() -> get("/v1/streams/" + stream).status() == 404);
+        assertThat(get("/v1/streams/" + stream + "/settlement").json().path("outcome").asText()).isEqualTo("missing");
+        assertThat(get("/v1/sessions/" + session).json().path("messages").size()).isZero();
+        assertThat(create(session + "-other", stream, "{}").slug()).isEqualTo("stream-exists");
+    }
+
+    @Test
+    void auditPages_walkTheGlobalOrder_acrossShards() throws Exception {
+        String prefix = "audit-" + System.nanoTime();
+        Set<String> written = new HashSet<>();
+        for (int i = 0; i < 6; i++) {
+            String stream = prefix + "-st" + i;
+            created(create(prefix + "-s" + i, stream, "{}"));
+            for (int seq = 1; seq <= 3; seq++) {
+                append(stream, "{\"events\":[{\"seq\":" + seq + ",\"type\":\"token\",\"data\":{\"text\":\"x\"}}]}");
+                written.add(stream + ":" + seq);
+            }
+        }
+        List<Long> positions = new ArrayList<>();
+        Set<String> read = new HashSet<>();
+        String after = "";
+        while (true) {
+            JsonNode page = Http.get(service.uri("/v1/audit/events?limit=7" + after), AUDITOR, REQUEST).json();
+            if (page.path("events").isEmpty()) {
+                break;
+            }
+            for (JsonNode event : page.path("events")) {
+                positions.add(event.path("position").asLong());
+                if (event.path("streamId").asText().startsWith(prefix)) {
+                    read.add(event.path("streamId").asText() + ":" + event.path("seq").asInt());
+                }
+            }
+            after = "&after=" + page.path("next").asText();
+        }
+        assertThat(positions).isSorted().doesNotHaveDuplicates();
+        assertThat(read).isEqualTo(written);
+        JsonNode byStream = Http.get(service.uri("/v1/audit/events?streamId=" + prefix + "-st2"), AUDITOR, REQUEST).json();
+        assertThat(byStream.path("events").findValuesAsText("seq")).containsExactly("1", "2", "3");
+    }
+
+    private static Http.Answer create(String session, String stream, String body) throws Exception {
+        String json = body.equals("{}") ? "{\"streamId\":\"" + stream + "\"}"
+                : "{\"streamId\":\"" + stream + "\"," + body.substring(1);
+        return Http.post(service.uri("/v1/sessions/" + session + "/streams"), PRODUCER, json, REQUEST);
+    }
+
+    private static void created(Http.Answer answer) {
+        assertThat(answer.status()).as(answer.body()).isEqualTo(201);
+    }
+
+    private static Http.Answer append(String stream, String body) throws Exception {
+        return Http.post(service.uri("/v1/streams/" + stream + "/events"), PRODUCER, body, REQUEST);
+    }
+
+    private static Http.Answer get(String path) throws Exception {
+        URI uri = service.uri(path);
+        return Http.get(uri, READER, REQUEST);
+    }
+
+    /** True when the plan runs on one shard: every Task Count is 1, or an insert whose rows all go to one session. */
+    static boolean onOneShard(String plan) {
+        Matcher counts = TASK_COUNT.matcher(plan);
+        boolean any = false;
+        while (counts.find()) {
+            any = true;
+            if (!counts.group(1).equals("1")) {
+                return false;
+            }
+        }
+        return !plan.contains("Distributed Subplan") && (any || plan.contains("INSERT/SELECT method: pull to coordinator"));
+    }
+
+    private static String explain(Connection db, Statements.Statement statement) throws SQLException {
+        return explain(db, withLiterals(statement.sql(), statement.args()));
+    }
+
+    private static String explain(Connection db, String sql) throws SQLException {
+        StringBuilder plan = new StringBuilder();
+        try (Statement explain = db.createStatement(); ResultSet rows = explain.executeQuery("explain (costs off) " + sql)) {
+            while (rows.next()) {
+                plan.append(rows.getString(1)).append('\n');
+            }
+        }
+        return plan.toString();
+    }
+
+    /**
+     * The statement with its parameters written in as literals: Citus plans a statement's shards from
+     * its values, and a generic plan of a parameterized statement cannot be explained.
+     */
+    static String withLiterals(String sql, Object[] args) {
+        String text = sql;
+        for (int i = args.length; i >= 1; i--) {
+            text = text.replace("$" + i, literal(args[i - 1]));
+        }
+        return text;
+    }
+
+    private static String literal(Object value) {
+        if (value == null) {
+            return "null";
+        }
+        if (value instanceof String text) {
+            return "'" + text.replace("'", "''") + "'";
+        }
+        if (value instanceof Object[] array) {
+            String type = array instanceof Integer[] ? "integer[]" : array instanceof Boolean[] ? "boolean[]" : "text[]";
+            List<String> elements = new ArrayList<>();
+            for (Object element : array) {
+                elements.add(literal(element));
+            }
+            return "array[" + String.join(", ", elements) + "]::" + type;
+        }
+        return value.toString();
+    }
+}

@@ -1,0 +1,181 @@
+package dev.streamjournal.support;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Every SQL statement of the service (each {@code static final String} of its classes that is one), with
+ * where it runs on a journal sharded by session and representative arguments. A statement that is not
+ * listed here fails {@link #all()}, so a new query cannot skip the checks that use this list (index use
+ * on PostgreSQL, one shard per hot path on Citus).
+ */
+public final class Statements {
+
+    /** Where a statement runs on a sharded journal. */
+    public enum Reach {
+        /** A hot path: it names one session (or one stream id in the directory), so it runs on one shard. */
+        ONE_SHARD,
+        /** A background or tenant-wide read that may span the shards (reaper and retention candidates, sweep, audit). */
+        ALL_SHARDS,
+        /** Reads the coordinator's own state (activity, catalogs, notifications), no journal table. */
+        COORDINATOR,
+        /** Used only on one PostgreSQL (group commit across sessions); a sharded journal takes another path. */
+        UNSHARDED_ONLY,
+        /** Reads Citus catalogs; runs only where Citus is installed. */
+        CITUS_ONLY
+    }
+
+    public record Statement(String name, String sql, Reach reach, Object[] args) {
+    }
+
+    private record Use(Reach reach, Object[] args) {
+    }
+
+    private static final Map<String, Use> USES = new HashMap<>();
+
+    private static void use(String name, Reach reach, Object... args) {
+        USES.put(name, new Use(reach, args));
+    }
+
+    static {
+        Reach one = Reach.ONE_SHARD;
+        Reach all = Reach.ALL_SHARDS;
+        use("JournalRepository.LOCK_STREAM", one, "s", "st", "default");
+        use("JournalRepository.LOCK_SESSION", one, "s");
+        use("JournalRepository.TRY_LOCK_SESSION", one, "s");
+        use("JournalRepository.STORED_EVENTS", one, "s", "st", new Integer[] {1, 2});
+        use("JournalRepository.INSERT_EVENTS", one, "s", "st", "default", "p", new Integer[] {1, 2},
+                new String[] {"token", "token"}, new String[] {"{}", "{}"});
+        use("JournalRepository.APPEND_CONTINUING", Reach.UNSHARDED_ONLY, new String[] {"st", "st2"},
+                new String[] {"default", "default"}, new String[] {"p", "p"}, new Boolean[] {true, true},
+                new Integer[] {1, 1}, new String[] {"token", "token"}, new Integer[] {1, 2}, new Integer[] {1, 1},
+                new Integer[] {null, null}, new String[] {"token", "token"}, new String[] {"{}", "{}"},
+                new String[] {"s", "s2"});
+        use("JournalRepository.UPDATE_AFTER_APPEND", one, "st", 3, "token", null, null, false, "s");
+        use("JournalRepository.CONTENT_EVENTS", one, "s", "st");
+        use("JournalRepository.HEARTBEAT", one, "st", "default", "s");
+        use("JournalRepository.PAGE", one, "st", 10, 101, "default", "s");
+        use("JournalRepository.BOUNDED_PAGE", one, "st", 10, 2000, "default", 1L << 20, "s");
+        use("JournalRepository.TENANT_PAGE", one, "st", "default", 10, 101, "s");
+        use("JournalRepository.STREAMS_OF_SESSION", one, "s", "default");
+        use("StreamRepository.ENSURE_SESSION", one, "s", "default");
+        use("StreamRepository.LOCK_SESSION", one, "s");
+        use("StreamRepository.FIND_STREAM_ID", one, "st");
+        use("StreamRepository.CREATE_REQUEST", one, "s", "st");
+        use("StreamRepository.INSERT_STREAM", one, "st", "s", "default", "{}", "p", 60);
+        use("StreamRepository.REGISTER_STREAM", one, "st", "s", "default");
+        use("StreamRepository.SET_ACTIVE_STREAM", one, "s", "st");
+        use("StreamRepository.SUPERSEDE", one, "st", "st2", "s");
+        use("StreamStatusRepository.STATUS", one, "st", "default", "s");
+        use("StreamDirectory.SESSION_OF_STREAM", one, "st");
+        use("SettlementRepository.FACTS", one, "st", "default", "s");
+        use("SessionRepository.VIEW", one, "s", "default");
+        use("TranscriptWriter.BUMP", one, "s");
+        use("TranscriptWriter.APPEND", one, "s", 1L, "st", "user", "{}");
+        use("LifecycleLog.INSERT", one, "s", "st", "created", null, null, "p", "default");
+        use("LeaseReaper.EXPIRED", all, 100);
+        use("LeaseReaper.LOCK_EXPIRED", one, "s", "st");
+        use("LeaseReaper.LINGERING", all, 300.0, 100);
+        use("LeaseReaper.CLOSE", one, "s", "st");
+        use("Retention.DUE_PAYLOADS", all, 300.0, 100);
+        use("Retention.LOCK_DUE_PAYLOADS", one, "s", "st");
+        use("Retention.EMPTY_PAYLOADS", one, "s", "st");
+        use("Retention.MARK_PRUNED", one, "s", "st");
+        use("Retention.DUE_STREAMS", all, 300.0, 100);
+        use("Retention.LOCK_DUE_STREAM", one, "s", "st");
+        use("Retention.DELETE_EVENTS", one, "s", "st");
+        use("Retention.DELETE_MESSAGES", one, "s", "st");
+        use("Retention.REVISE_SESSION", one, "s");
+        use("Retention.DELETE_STREAM", one, "s", "st");
+        use("AuditRepository.EVENTS", all, "default", 0L);
+        use("AuditRepository.LIFECYCLE", all, "default", 0L);
+        use("AuditRepository.SAFE_BEFORE", Reach.COORDINATOR);
+        use("AuditRepository.SAFE_BEFORE_SHARDED", Reach.COORDINATOR);
+        use("AuditRepository.SEES_ALL_ACTIVITY", Reach.COORDINATOR);
+        use("ChangeSweep.STREAMS", all, new String[] {"st", "st2"}, new String[] {"s", "s2"});
+        use("ChangeSweep.SESSIONS", all, (Object) new String[] {"s", "s2"});
+        use("Doorbell.NOTIFY", Reach.COORDINATOR, (Object) new String[] {"{}"});
+        use("Topology.CITUS", Reach.COORDINATOR);
+        use("Topology.DISTRIBUTED", Reach.CITUS_ONLY);
+    }
+
+    private Statements() {
+    }
+
+    /** Every statement of the service's classes; fails on one this list does not classify. */
+    public static List<Statement> all() {
+        List<Statement> statements = new ArrayList<>();
+        List<String> unclassified = new ArrayList<>();
+        for (Class<?> type : serviceClasses()) {
+            for (Field field : type.getDeclaredFields()) {
+                int modifiers = field.getModifiers();
+                if (!Modifier.isStatic(modifiers) || !Modifier.isFinal(modifiers) || field.getType() != String.class) {
+                    continue;
+                }
+                String sql = value(field);
+                if (!isStatement(sql)) {
+                    continue;
+                }
+                String name = type.getSimpleName() + "." + field.getName();
+                Use use = USES.get(name);
+                if (use == null) {
+                    unclassified.add(name);
+                } else {
+                    statements.add(new Statement(name, sql, use.reach(), use.args()));
+                }
+            }
+        }
+        if (!unclassified.isEmpty()) {
+            throw new AssertionError("statements without a reach in " + Statements.class.getSimpleName() + ": "
+                    + unclassified);
+        }
+        return statements;
+    }
+
+    public static List<Statement> reaching(Reach reach) {
+        return all().stream().filter(statement -> statement.reach() == reach).toList();
+    }
+
+    static boolean isStatement(String text) {
+        String start = text.strip().toLowerCase(Locale.ROOT);
+        return Stream.of("select ", "insert ", "update ", "delete ", "with ").anyMatch(start::startsWith);
+    }
+
+    private static String value(Field field) {
+        try {
+            field.setAccessible(true);
+            return (String) field.get(null);
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The compiled classes of the service ({@code target/classes}). */
+    private static List<Class<?>> serviceClasses() {
+        Path root = Path.of("target", "classes");
+        try (Stream<Path> files = Files.walk(root.resolve("dev/streamjournal"))) {
+            List<Class<?>> classes = new ArrayList<>();
+            for (Path file : files.filter(path -> path.toString().endsWith(".class")).toList()) {
+                String name = root.relativize(file).toString().replace('/', '.').replaceAll("\\.class$", "");
+                try {
+                    classes.add(Class.forName(name, false, Statements.class.getClassLoader()));
+                } catch (ClassNotFoundException | LinkageError e) {
+                    throw new IllegalStateException("cannot load " + name, e);
+                }
+            }
+            return classes;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
