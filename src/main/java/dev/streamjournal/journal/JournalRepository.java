@@ -129,19 +129,28 @@ public class JournalRepository {
              order by ok.b, inserted.seq
             """;
 
+    /*
+     * A batch moves its stream row in up to three statements: the last event and lease always, the
+     * terminal state when the batch makes the stream terminal, the closing when it closes it. (One
+     * statement would need the time in a CASE, which Citus refuses in an update.)
+     */
     static final String UPDATE_AFTER_APPEND = """
             update streams
-               set last_seq = $2,
-                   last_event = $3,
+               set last_seq = $3,
+                   last_event = $4,
                    last_event_at = now(),
-                   lease_expires_at = to_timestamp(floor(extract(epoch from now())) + lease_seconds + 1),
-                   terminal_state = coalesce(terminal_state, $4),
-                   terminal_seq = coalesce(terminal_seq, $5),
-                   terminal_at = case when terminal_state is null and $4::text is not null
-                                      then now() else terminal_at end,
-                   closed = closed or $6,
-                   closed_at = case when not closed and $6 then now() else closed_at end
-             where session_id = $7 and stream_id = $1
+                   lease_expires_at = to_timestamp(floor(extract(epoch from now())) + lease_seconds + 1)
+             where session_id = $1 and stream_id = $2
+            """;
+
+    static final String MAKE_TERMINAL = """
+            update streams
+               set terminal_state = $3, terminal_seq = $4, terminal_at = now()
+             where session_id = $1 and stream_id = $2 and terminal_state is null
+            """;
+
+    static final String MAKE_CLOSED = """
+            update streams set closed = true, closed_at = now() where session_id = $1 and stream_id = $2 and not closed
             """;
 
     static final String CONTENT_EVENTS = """
@@ -153,11 +162,13 @@ public class JournalRepository {
 
     static final String HEARTBEAT = """
             update streams
-               set lease_expires_at = case when terminal_state is null
-                                           then to_timestamp(floor(extract(epoch from now())) + lease_seconds + 1)
-                                           else lease_expires_at end
-             where session_id = $3 and stream_id = $1 and tenant = $2
-            returning terminal_state
+               set lease_expires_at = to_timestamp(floor(extract(epoch from now())) + lease_seconds + 1)
+             where session_id = $3 and stream_id = $1 and tenant = $2 and terminal_state is null
+            """;
+
+    /** Why a heartbeat extended nothing: the stream's terminal state, or no row when the tenant has no such stream. */
+    static final String TERMINAL_STATE = """
+            select terminal_state from streams where session_id = $3 and stream_id = $1 and tenant = $2
             """;
 
     static final String PAGE = """
@@ -353,15 +364,18 @@ public class JournalRepository {
     /** Moves the stream row past the batch: last event, lease, terminal state and closing. */
     public Uni<Void> updateAfterAppend(SqlConnection connection, StreamState stream, AppendPlan.NewEvent last,
             TerminalState terminalState, Integer terminalSeq, boolean closes) {
-        Tuple args = Tuple.tuple()
-                .addString(stream.streamId())
-                .addInteger(last.seq())
-                .addString(last.type())
-                .addString(terminalState == null ? null : terminalState.word())
-                .addInteger(terminalSeq)
-                .addBoolean(closes)
-                .addString(stream.sessionId());
-        return connection.preparedQuery(UPDATE_AFTER_APPEND).execute(args).replaceWithVoid();
+        Uni<Void> moved = connection.preparedQuery(UPDATE_AFTER_APPEND)
+                .execute(Tuple.of(stream.sessionId(), stream.streamId(), last.seq(), last.type())).replaceWithVoid();
+        if (terminalState != null) {
+            moved = moved.chain(() -> connection.preparedQuery(MAKE_TERMINAL)
+                    .execute(Tuple.of(stream.sessionId(), stream.streamId(), terminalState.word(), terminalSeq))
+                    .replaceWithVoid());
+        }
+        if (closes) {
+            moved = moved.chain(() -> connection.preparedQuery(MAKE_CLOSED)
+                    .execute(Tuple.of(stream.sessionId(), stream.streamId())).replaceWithVoid());
+        }
+        return moved;
     }
 
     /** The stream's content events in seq order, for assembling its transcript message. */
@@ -381,8 +395,10 @@ public class JournalRepository {
      * its lease is extended), null when the tenant has no such stream.
      */
     public Uni<String> heartbeat(SqlClient client, String sessionId, String streamId, String tenant) {
-        return client.preparedQuery(HEARTBEAT).execute(Tuple.of(streamId, tenant, sessionId))
-                .map(JournalRepository::terminalState);
+        Tuple args = Tuple.of(streamId, tenant, sessionId);
+        return client.preparedQuery(HEARTBEAT).execute(args).chain(extended -> extended.rowCount() == 1
+                ? Uni.createFrom().item("")
+                : client.preparedQuery(TERMINAL_STATE).execute(args).map(JournalRepository::terminalState));
     }
 
     private static String terminalState(RowSet<Row> rows) {

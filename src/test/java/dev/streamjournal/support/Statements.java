@@ -61,7 +61,10 @@ public final class Statements {
                 new Integer[] {1, 1}, new String[] {"token", "token"}, new Integer[] {1, 2}, new Integer[] {1, 1},
                 new Integer[] {null, null}, new String[] {"token", "token"}, new String[] {"{}", "{}"},
                 new String[] {"s", "s2"});
-        use("JournalRepository.UPDATE_AFTER_APPEND", one, "st", 3, "token", null, null, false, "s");
+        use("JournalRepository.UPDATE_AFTER_APPEND", one, "s", "st", 3, "token");
+        use("JournalRepository.MAKE_TERMINAL", one, "s", "st", "completed", 3);
+        use("JournalRepository.MAKE_CLOSED", one, "s", "st");
+        use("JournalRepository.TERMINAL_STATE", one, "st", "default", "s");
         use("JournalRepository.CONTENT_EVENTS", one, "s", "st");
         use("JournalRepository.HEARTBEAT", one, "st", "default", "s");
         use("JournalRepository.PAGE", one, "st", 10, 101, "default", "s");
