@@ -56,14 +56,15 @@ public class AuditRepository {
     /**
      * {@link #SAFE_BEFORE} for a sharded journal: on a Citus coordinator a transaction that writes to a
      * worker holds no xid on the coordinator, where its position and times are drawn, so every open
-     * transaction of a client in this database counts (whether it wrote yet or not), and so does every
-     * session of another role whose state is hidden. Writers go through the coordinator.
+     * transaction of a client in this database counts (whether it wrote yet or not), and every session of
+     * another role whose state is hidden (type, state and start are all hidden then) holds the tail: on
+     * Citus the service's role needs {@code pg_read_all_stats}. Writers go through the coordinator.
      */
     static final String SAFE_BEFORE_SHARDED = """
             with open as (
                 select xact_start, usesysid
                   from pg_stat_activity
-                 where backend_type = 'client backend' and pid <> pg_backend_pid()
+                 where (backend_type = 'client backend' or backend_type is null) and pid <> pg_backend_pid()
                    and datid = (select oid from pg_database where datname = current_database())
                    and (state is null or state <> 'idle')
             )

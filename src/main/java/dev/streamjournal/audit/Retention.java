@@ -103,9 +103,9 @@ public class Retention {
 
     /** One pass of each configured kind; returns how many streams it pruned. */
     public Uni<Integer> prune() {
-        Uni<Integer> payloads = config.payloads().map(age -> each(DUE_PAYLOADS, age, this::prunePayloads))
+        Uni<Integer> payloads = config.payloads().map(age -> each(DUE_PAYLOADS, age, this::prunePayloads, false))
                 .orElse(Uni.createFrom().item(0));
-        return payloads.chain(pruned -> config.streams().map(age -> each(DUE_STREAMS, age, this::pruneStream))
+        return payloads.chain(pruned -> config.streams().map(age -> each(DUE_STREAMS, age, this::pruneStream, true))
                         .orElse(Uni.createFrom().item(0))
                         .map(deleted -> pruned + deleted))
                 .invoke(total -> {
@@ -115,13 +115,28 @@ public class Retention {
                 });
     }
 
-    /** Runs {@code prune} on each due stream, each in a transaction of its own; returns how many it pruned. */
-    private Uni<Integer> each(String due, Duration age, BiFunction<SqlConnection, Tuple, Uni<Boolean>> prune) {
+    /**
+     * Runs {@code prune} on each due stream, each in a transaction of its own (one that fails is logged
+     * and left for the next pass); returns how many it pruned. With {@code deletes}, the live clients of
+     * each pruned stream learn after the commit that it is gone (settlement {@code missing}).
+     */
+    private Uni<Integer> each(String due, Duration age, BiFunction<SqlConnection, Tuple, Uni<Boolean>> prune,
+            boolean deletes) {
         return pool.preparedQuery(due).execute(Tuple.of((double) age.toSeconds(), config.batch()))
                 .onItem().transformToMulti(rows -> Multi.createFrom().iterable(rows))
                 .onItem().transformToUniAndConcatenate(row -> {
-                    Tuple stream = Tuple.of(row.getString("session_id"), row.getString("stream_id"));
-                    return pool.withTransaction(connection -> prune.apply(connection, stream));
+                    String sessionId = row.getString("session_id");
+                    String streamId = row.getString("stream_id");
+                    return pool.withTransaction(connection -> prune.apply(connection, Tuple.of(sessionId, streamId)))
+                            .invoke(pruned -> {
+                                if (pruned && deletes) {
+                                    doorbell.ring(new Change(sessionId, streamId, 0, true));
+                                }
+                            })
+                            .onFailure().recoverWithItem(failure -> {
+                                LOG.warnf("retention could not prune stream %s: %s", streamId, failure.toString());
+                                return false;
+                            });
                 })
                 .filter(Boolean::booleanValue)
                 .collect().with(Collectors.counting()).map(Long::intValue);
@@ -144,7 +159,7 @@ public class Retention {
 
     /**
      * Deletes the stream, its events and its transcript messages; false when another transaction holds
-     * its session or it. Its live clients learn that it is gone (settlement {@code missing}).
+     * its session or it.
      */
     private Uni<Boolean> pruneStream(SqlConnection connection, Tuple stream) {
         String sessionId = stream.getString(0);
@@ -165,11 +180,6 @@ public class Retention {
                                     : connection.preparedQuery(REVISE_SESSION).execute(Tuple.of(sessionId)).replaceWithVoid())
                             .chain(() -> connection.preparedQuery(DELETE_STREAM).execute(stream))
                             .replaceWith(true);
-                })
-                .invoke(pruned -> {
-                    if (pruned) {
-                        doorbell.ring(new Change(sessionId, streamId, 0, true));
-                    }
                 });
     }
 }

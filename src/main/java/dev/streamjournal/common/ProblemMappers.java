@@ -15,6 +15,8 @@ import java.io.CharConversionException;
 import java.net.ConnectException;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
@@ -139,12 +141,28 @@ public class ProblemMappers {
                     return true;
                 }
                 // a transaction that waited too long to write (V5's bound on inserted_at - at): retry it
-                if (state.equals("23514") && pg.getConstraint() != null && pg.getConstraint().endsWith("_written_promptly")) {
+                if (state.equals("23514") && constraint(pg) != null && constraint(pg).endsWith("_written_promptly")) {
                     return true;
                 }
             }
         }
         return false;
+    }
+
+    /** A constraint's name in a worker's message: Citus passes the message on, not the field, and names the shard. */
+    private static final Pattern SHARD_CONSTRAINT = Pattern.compile("constraint \"(.+?)(_\\d+)?\"");
+
+    /**
+     * The constraint a PostgreSQL error names, or null. On Citus an error raised on a worker carries no
+     * constraint field, and its message names the shard's constraint ({@code streams_pkey_102008}); the
+     * name is then taken from the message, without the shard's suffix.
+     */
+    public static String constraint(PgException pg) {
+        if (pg.getConstraint() != null) {
+            return pg.getConstraint();
+        }
+        Matcher named = pg.getErrorMessage() == null ? null : SHARD_CONSTRAINT.matcher(pg.getErrorMessage());
+        return named != null && named.find() ? named.group(1) : null;
     }
 
     private static String path(JsonMappingException e) {

@@ -1,6 +1,7 @@
 package dev.streamjournal.common;
 
 import io.agroal.api.AgroalDataSource;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -10,7 +11,8 @@ import org.jboss.logging.Logger;
 
 /**
  * Whether the journal is sharded (its tables distributed by Citus) or on one PostgreSQL, read once from
- * the database after the migrations ran. Every query routes to one shard either way; a few paths differ
+ * the database at startup, after the migrations ran: a replica that was running when the journal was
+ * distributed keeps the rules of one PostgreSQL until it restarts. Every query routes to one shard either way; a few paths differ
  * where a statement would span shards:
  * <ul>
  * <li>appends are one transaction each instead of statements shared by the batches of many sessions
@@ -19,6 +21,7 @@ import org.jboss.logging.Logger;
  * <li>audit time filters scan each shard instead of bisecting the position order.</li>
  * </ul>
  */
+@Startup
 @ApplicationScoped
 public class Topology {
 

@@ -129,7 +129,7 @@ public class AppendService {
     private Uni<StreamState> lockInOrder(SqlConnection connection, String sessionId, String streamId, Caller caller,
             boolean touchesTranscript) {
         Uni<Void> sessionLock = touchesTranscript
-                ? journal.lockSession(connection, sessionId)
+                ? journal.lockSession(connection, sessionId, caller.tenant())
                 : Uni.createFrom().voidItem();
         return sessionLock
                 .chain(() -> journal.lockStream(connection, sessionId, streamId, caller.tenant()))

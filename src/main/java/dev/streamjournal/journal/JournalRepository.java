@@ -42,7 +42,7 @@ public class JournalRepository {
             """;
 
     static final String LOCK_SESSION = """
-            select session_id from sessions where session_id = $1 for update
+            select session_id from sessions where session_id = $1 and tenant = $2 for update
             """;
 
     /** Locks the session unless another transaction holds it (background work that must never wait). */
@@ -230,9 +230,9 @@ public class JournalRepository {
                 .map(rows -> rows.size() == 0 ? null : streamState(rows.iterator().next()));
     }
 
-    /** Locks the session, so that transcript writers queue session-first. */
-    public Uni<Void> lockSession(SqlConnection connection, String sessionId) {
-        return connection.preparedQuery(LOCK_SESSION).execute(Tuple.of(sessionId)).replaceWithVoid();
+    /** Locks the tenant's session, so that transcript writers queue session-first (another tenant's is never locked). */
+    public Uni<Void> lockSession(SqlConnection connection, String sessionId, String tenant) {
+        return connection.preparedQuery(LOCK_SESSION).execute(Tuple.of(sessionId, tenant)).replaceWithVoid();
     }
 
     public Uni<Map<Integer, StoredEvent>> storedEvents(SqlConnection connection, StreamState stream, List<Integer> seqs) {

@@ -138,7 +138,7 @@ public class LeaseReaper {
     /** One pass; returns how many streams it interrupted. */
     public Uni<Integer> reap() {
         return candidates(EXPIRED, Tuple.of(config.lease().reaperBatch()))
-                .onItem().transformToUniAndConcatenate(candidate -> pool.withTransaction(connection -> connection
+                .onItem().transformToUniAndConcatenate(candidate -> isolated(candidate, pool.withTransaction(connection -> connection
                         .preparedQuery(JournalRepository.TRY_LOCK_SESSION).execute(Tuple.of(candidate.sessionId()))
                         .chain(session -> session.size() == 0 ? Uni.createFrom().<RowSet<Row>>nullItem()
                                 : connection.preparedQuery(LOCK_EXPIRED)
@@ -151,7 +151,7 @@ public class LeaseReaper {
                             StreamState stream = new StreamState(row.getString("stream_id"), row.getString("session_id"),
                                     row.getString("tenant"), row.getInteger("last_seq"), null, false);
                             return interrupt(connection, stream).replaceWith(stream);
-                        })))
+                        }))))
                 .filter(stream -> stream != null)
                 .invoke(stream -> doorbell.ring(
                         new Change(stream.sessionId(), stream.streamId(), stream.lastSeq() + 1, true)))
@@ -164,7 +164,7 @@ public class LeaseReaper {
         String detail = JsonNodeFactory.instance.objectNode().put("reason", "close-after")
                 .put("closeAfterSeconds", config.closeAfter().toSeconds()).toString();
         return candidates(LINGERING, Tuple.of(closeAfter, config.lease().reaperBatch()))
-                .onItem().transformToUniAndConcatenate(candidate -> pool.withTransaction(connection -> connection
+                .onItem().transformToUniAndConcatenate(candidate -> isolated(candidate, pool.withTransaction(connection -> connection
                         .preparedQuery(CLOSE).execute(Tuple.of(candidate.sessionId(), candidate.streamId()))
                         .chain(rows -> {
                             if (rows.size() == 0) {
@@ -174,11 +174,19 @@ public class LeaseReaper {
                             return lifecycle.record(connection, row.getString("session_id"), row.getString("stream_id"),
                                     row.getString("tenant"), LifecycleLog.Kind.CLOSED, row.getString("terminal_state"),
                                     detail, CLOSER).replaceWith(row);
-                        })))
+                        }))))
                 .filter(row -> row != null)
                 .invoke(row -> doorbell.ring(new Change(row.getString("session_id"), row.getString("stream_id"),
                         row.getInteger("last_seq"), true)))
                 .collect().with(Collectors.counting()).map(Long::intValue);
+    }
+
+    /** One candidate's transaction; a failure is logged and the candidate left for the next pass. */
+    private <T> Uni<T> isolated(Candidate candidate, Uni<T> handled) {
+        return handled.onFailure().recoverWithItem(failure -> {
+            LOG.warnf("could not handle stream %s: %s", candidate.streamId(), failure.toString());
+            return null;
+        });
     }
 
     private Multi<Candidate> candidates(String sql, Tuple args) {

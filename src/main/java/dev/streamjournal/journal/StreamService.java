@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.streamjournal.audit.LifecycleLog;
 import dev.streamjournal.common.Ids;
 import dev.streamjournal.common.ProblemException;
+import dev.streamjournal.common.ProblemMappers;
 import dev.streamjournal.common.StorableJson;
 import dev.streamjournal.live.Change;
 import dev.streamjournal.live.Doorbell;
@@ -122,29 +123,30 @@ public class StreamService {
 
     private Uni<Started> start(SqlConnection connection, StreamRepository.LockedSession session, String streamId,
             OnActive onActive, int leaseSeconds, ObjectNode userMessage, ObjectNode canonical, Caller caller) {
-        Uni<StreamState> cleared = session.activeStreamId() == null
+        Uni<StreamState> previous = session.activeStreamId() == null
                 ? Uni.createFrom().nullItem()
-                : journal.lockStream(connection, session.sessionId(), session.activeStreamId(), caller.tenant())
-                        .chain(active -> active == null || active.terminalState() != null
-                                ? Uni.createFrom().nullItem()
-                                : supersedeOrReject(connection, active, streamId, onActive, caller));
-        return cleared.chain(superseded -> inserted(connection, session, streamId, leaseSeconds, userMessage,
+                : journal.lockStream(connection, session.sessionId(), session.activeStreamId(), caller.tenant());
+        return previous.chain(active -> (active == null || active.terminalState() != null
+                        ? Uni.createFrom().<StreamState>nullItem()
+                        : supersedeOrReject(connection, active, streamId, onActive, caller))
+                .chain(superseded -> inserted(connection, session, active, streamId, leaseSeconds, userMessage,
                         canonical, caller)
-                .replaceWith(new Started(true, superseded)));
+                        .replaceWith(new Started(true, superseded))));
     }
 
-    private Uni<Void> inserted(SqlConnection connection, StreamRepository.LockedSession session, String streamId,
-            int leaseSeconds, ObjectNode userMessage, ObjectNode canonical, Caller caller) {
+    /** @param previous the session's newest stream before this one, locked (null when none, or retention deleted it) */
+    private Uni<Void> inserted(SqlConnection connection, StreamRepository.LockedSession session, StreamState previous,
+            String streamId, int leaseSeconds, ObjectNode userMessage, ObjectNode canonical, Caller caller) {
         Uni<Void> inserted = streams.insert(connection, streamId, session.sessionId(), caller.tenant(),
                         canonical.toString(), caller.principal(), leaseSeconds)
-                .chain(() -> lifecycle.record(connection, session.sessionId(), streamId, caller.tenant(), LifecycleLog.Kind.CREATED,
-                        null, null, caller.principal()))
+                .chain(() -> lifecycle.record(connection, session.sessionId(), streamId, caller.tenant(),
+                        LifecycleLog.Kind.CREATED, null, null, caller.principal()))
                 .chain(() -> lifecycle.record(connection, session.sessionId(), streamId, caller.tenant(),
                         LifecycleLog.Kind.SETTLEMENT, "active", null, caller.principal()));
-        if (session.activeStreamId() != null) {
+        if (previous != null) {
             String detail = JsonNodeFactory.instance.objectNode().put("currentStreamId", streamId).toString();
-            inserted = inserted.chain(() -> lifecycle.record(connection, session.sessionId(),
-                    session.activeStreamId(), caller.tenant(), LifecycleLog.Kind.SETTLEMENT, "stale", detail, caller.principal()));
+            inserted = inserted.chain(() -> lifecycle.record(connection, previous.sessionId(), previous.streamId(),
+                    previous.tenant(), LifecycleLog.Kind.SETTLEMENT, "stale", detail, caller.principal()));
         }
         if (userMessage != null) {
             inserted = inserted.chain(() -> transcript.append(connection, session.sessionId(), streamId,
@@ -210,8 +212,9 @@ public class StreamService {
 
     private static Throwable duplicateId(Throwable failure) {
         PgException pg = (PgException) failure;
-        if ("23505".equals(pg.getSqlState()) && pg.getConstraint() != null
-                && (pg.getConstraint().equals("stream_sessions_pkey") || pg.getConstraint().equals("streams_pkey"))) {
+        String constraint = ProblemMappers.constraint(pg);
+        if ("23505".equals(pg.getSqlState())
+                && ("stream_sessions_pkey".equals(constraint) || "streams_pkey".equals(constraint))) {
             return streamExists(null);
         }
         return failure;

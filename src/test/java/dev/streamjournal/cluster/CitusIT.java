@@ -26,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -91,6 +92,29 @@ class CitusIT {
                 .allSatisfy(table -> assertThat(colocation.get(table)).as(table).isEqualTo(colocation.get("sessions")));
         // the distribution step may be run again, by an operator, and does nothing
         cluster.execute(cluster.coordinator, "select journal_distribute()");
+        assertThat(service.logText()).contains("the journal is sharded by session (Citus)");
+    }
+
+    /** Citus reports a worker's unique violation without the constraint field: still 409, never 500. */
+    @Test
+    void concurrentCreatesOfOneStreamId_inTwoSessions_oneWins_theOtherIsStreamExists() throws Exception {
+        for (int round = 0; round < 5; round++) {
+            String stream = "contested-" + round + "-" + System.nanoTime();
+            List<CompletableFuture<Http.Answer>> creates = new ArrayList<>();
+            for (String session : List.of("left-", "right-")) {
+                creates.add(CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return create(session + stream, stream, "{}");
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }));
+            }
+            List<Http.Answer> answers = creates.stream().map(CompletableFuture::join).toList();
+            assertThat(answers).extracting(Http.Answer::status).containsExactlyInAnyOrder(201, 409);
+            assertThat(answers).filteredOn(answer -> answer.status() == 409).singleElement()
+                    .satisfies(answer -> assertThat(answer.slug()).isEqualTo("stream-exists"));
+        }
     }
 
     /** Each statement of a hot path plans to one shard (every Task Count is 1, no stage across shards). */

@@ -30,6 +30,20 @@ class ProblemMappersTest {
         assertThat(ProblemMappers.isInfrastructure(checkViolation("streams_lease_seconds_check"))).isFalse();
     }
 
+    @Test
+    void aConstraint_isNamedByItsField_orByACitusWorkersMessage_withoutTheShardSuffix() {
+        assertThat(ProblemMappers.constraint(checkViolation("journal_events_written_promptly")))
+                .isEqualTo("journal_events_written_promptly");
+        // Citus passes a worker's message on without the constraint field, naming the shard's constraint
+        assertThat(ProblemMappers.constraint(new PgException(
+                "duplicate key value violates unique constraint \"stream_sessions_pkey_102036\"", "ERROR", "23505", null)))
+                .isEqualTo("stream_sessions_pkey");
+        assertThat(ProblemMappers.isInfrastructure(new PgException(
+                "new row for relation \"journal_events_102008\" violates check constraint "
+                        + "\"journal_events_written_promptly_102008\"", "ERROR", "23514", null))).isTrue();
+        assertThat(ProblemMappers.constraint(new PgException("syntax error", "ERROR", "42601", null))).isNull();
+    }
+
     /** A check constraint's violation as PostgreSQL reports it, naming the constraint. */
     private static PgException checkViolation(String constraint) {
         return new PgException("violates check constraint", "ERROR", "23514", null, null, null, null, null, null,

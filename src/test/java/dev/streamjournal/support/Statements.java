@@ -51,7 +51,7 @@ public final class Statements {
         Reach one = Reach.ONE_SHARD;
         Reach all = Reach.ALL_SHARDS;
         use("JournalRepository.LOCK_STREAM", one, "s", "st", "default");
-        use("JournalRepository.LOCK_SESSION", one, "s");
+        use("JournalRepository.LOCK_SESSION", one, "s", "default");
         use("JournalRepository.TRY_LOCK_SESSION", one, "s");
         use("JournalRepository.STORED_EVENTS", one, "s", "st", new Integer[] {1, 2});
         use("JournalRepository.INSERT_EVENTS", one, "s", "st", "default", "p", new Integer[] {1, 2},
