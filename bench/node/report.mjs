@@ -46,7 +46,7 @@ md.push(`- service: \`${meta.jar}\` (built ${meta.jarTime}${meta.jarCommit ? `, 
 md.push(`- working tree: ${meta.commit}`);
 md.push(`- service log (WARN level): ${meta.serviceLogErrors} ERROR and ${meta.serviceLogWarnings} WARN lines; ${meta.serviceAliveAtEnd ? 'still running at the end' : '**not running at the end**'}`);
 for (const line of meta.serviceLogExcerpt || []) md.push(`  - \`${line.replace(/`/g, "'")}\``);
-md.push(`- PostgreSQL: ${meta.pgVersion}, fsync=${meta.fsync}, synchronous_commit=${meta.syncCommit}, max_connections=${meta.maxConnections}, service pool ${meta.poolSize} connections (its default); same machine`);
+md.push(`- PostgreSQL${meta.citus ? ' (Citus: a coordinator and two workers, each a server of its own on this machine; the service and pgbench on the coordinator)' : ''}: ${meta.pgVersion}, fsync=${meta.fsync}, synchronous_commit=${meta.syncCommit}, max_connections=${meta.maxConnections}, service pool ${meta.poolSize} connections (its default); same machine`);
 md.push(`- load: wrk ${meta.wrk}, pgbench (-M prepared), Node ${meta.node}; reference: @durable-streams/server ${meta.dsVersion}`);
 md.push(`- durations: ${meta.seconds} s per throughput scenario; live: ${meta.liveRate} appends/s for ${meta.liveSeconds} s per scenario`);
 md.push('', 'All figures come from this one run on one machine (load generators, PostgreSQL and the servers share its cores); compare ratios rather than absolute numbers across runs.', '');
@@ -57,7 +57,7 @@ md.push('Each wrk connection appends to its own session and stream (token events
 const appendRows = [];
 for (const c of meta.appendConnections) {
   const floor = find((p) => p.section === 'append' && p.script === 'insert-floor.sql' && p.connections === c);
-  const sql = find((p) => p.section === 'append' && p.script === 'append-1.sql' && p.connections === c);
+  const sql = find((p) => p.section === 'append' && (p.script === 'append-1.sql' || p.script === 'append-1-sharded.sql') && p.connections === c);
   const floorTps = ok(floor) ? floor.requestsPerSecond : null;
   const sqlTps = ok(sql) ? sql.requestsPerSecond : null;
   for (const p of parts.filter((p) => p.section === 'append' && p.connections === c)) {
@@ -87,9 +87,10 @@ md.push(table(['scenario', 'req/s', 'mean ms', 'p50 ms', 'p99 ms', 'non-200 / fa
 if (parts.some((p) => p.section === 'read' && p.latencyNote)) md.push(pgbenchNote, '');
 
 // ---- live -----------------------------------------------------------------------------------------
+const live = parts.filter((p) => p.section === 'live');
+if (live.length) {
 md.push('## Live latency', '');
 md.push('From just before the producer\'s POST is sent to the moment a subscriber has parsed the frame (one Node process, one monotonic clock; subscribers are plain SSE connections over Node\'s http module). Appends go round-robin over the streams at a fixed total rate. Servers: stream-journal; the Durable Streams reference server in memory (ds-memory) and file-backed with fsync (ds-file).', '');
-const live = parts.filter((p) => p.section === 'live');
 const scenarios = [...new Set(live.map((p) => p.scenario))];
 const servers = ['stream-journal', 'ds-memory', 'ds-file'];
 const liveOf = (s, server) => live.find((p) => p.scenario === s && p.server === server);
@@ -105,11 +106,12 @@ md.push(table(['scenario', 'p50 ÷ ds-memory', 'p99 ÷ ds-memory', 'p50 ÷ ds-fi
     return [s, r(sj, mem, 'p50'), r(sj, mem, 'p99'), r(sj, file, 'p50'), r(sj, file, 'p99')];
   })), '');
 md.push('The file-backed reference server reads the whole stream file (readFileSync) each time it wakes a subscriber, on its one event loop; that is the likely reason its latency grows with subscribers × stream length.', '');
+}
 
 // ---- transactions per append ----------------------------------------------------------------------
-md.push('## Database transactions per append', '');
 const tx = find((p) => p.section === 'tx');
 if (tx) {
+  md.push('## Database transactions per append', '');
   md.push(`pg_stat_database (xact_commit + xact_rollback of the bench database) with ${num(tx.subscribers ?? tx.subscribersWanted)} SSE subscribers on one stream: a window with ${tx.appends ?? '-'} appends (over ${tx.appendSeconds ?? '-'} s, then quiet so that PostgreSQL publishes the counts), minus the idle rate measured over a window of the same length with the subscribers connected and no appends.`, '');
   md.push(table(['measure', 'value'], [
     ['status', tx.status],
@@ -122,9 +124,9 @@ if (tx) {
 }
 
 // ---- catch-up -------------------------------------------------------------------------------------
-md.push('## Catch-up of a closed stream', '');
 const cu = find((p) => p.section === 'catchup');
 if (cu) {
+  md.push('## Catch-up of a closed stream', '');
   md.push(`One SSE request for a closed stream of ${num(cu.events ?? cu.eventsWanted)} token events (appended in batches of 500, then stream_end), from the request to the end of the response, every frame received; ${cu.runs ? cu.runs.length : '-'} measured runs${cu.warmupRuns ? ` after ${cu.warmupRuns} unmeasured warm-up runs (the warm-up time of every scenario)` : ''}.`, '');
   md.push(table(['measure', 'value'], [
     ['status', cu.status], ['median s', num(cu.medianSeconds, 3)], ['min s', num(cu.minSeconds, 3)],
@@ -134,9 +136,9 @@ if (cu) {
 }
 
 // ---- memory ---------------------------------------------------------------------------------------
-md.push('## Memory with idle subscribers', '');
 const rss = find((p) => p.section === 'rss');
 if (rss) {
+  md.push('## Memory with idle subscribers', '');
   md.push(`VmRSS of the service process (-Xmx256m) before and after ${num(rss.subscribers ?? rss.subscribersWanted)} idle SSE subscribers connect to ${num(rss.streams ?? rss.streamsWanted)} streams (measured at the end of the run, 5 s after the last connected). RSS counts what the JVM has committed: heap committed during earlier scenarios absorbs the subscribers' objects first, so small counts may barely move it.`, '');
   md.push(table(['measure', 'value'], [
     ['status', rss.status], ['RSS before MiB', num(rss.rssBeforeMiB, 1)], ['RSS with subscribers MiB', num(rss.rssAfterMiB, 1)],

@@ -56,7 +56,7 @@ public class JournalRepository {
              where session_id = $1 and stream_id = $2 and seq = any($3)
             """;
 
-    private static final String INSERT_EVENTS = """
+    static final String INSERT_EVENTS = """
             insert into journal_events (stream_id, seq, session_id, tenant, type, data, data_bytes, principal)
             select $2, e.seq, $1, $3, e.type, e.data::jsonb, octet_length(e.data), $4
               from unnest($5::integer[], $6::text[], $7::text[]) with ordinality as e(seq, type, data, n)

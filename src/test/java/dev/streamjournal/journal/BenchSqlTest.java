@@ -33,6 +33,20 @@ class BenchSqlTest {
                 .isTrue();
     }
 
+    /** The sharded baseline is the general transaction's statements, in order, each with literal parameters. */
+    @Test
+    void theBenchmarksShardedAppendSql_isTheServicesGeneralTransaction() throws IOException {
+        String file = Files.readAllLines(Path.of("bench/sql/append-1-sharded.sql")).stream()
+                .filter(line -> !line.startsWith("--"))
+                .collect(Collectors.joining("\n"));
+        String statements = String.join("\\s*(?:\\\\gset\\s*\\\\set next_seq :last_seq \\+ 1\\s*|;\\s*)",
+                template(JournalRepository.LOCK_STREAM, "lock"), template(JournalRepository.INSERT_EVENTS, "insert"),
+                template(JournalRepository.UPDATE_AFTER_APPEND, "update"));
+        assertThat(Pattern.compile("BEGIN;\\s*" + statements + ";\\s*COMMIT;").matcher(file.strip()).matches())
+                .as("bench/sql/append-1-sharded.sql is LOCK_STREAM, INSERT_EVENTS and UPDATE_AFTER_APPEND with literal parameters")
+                .isTrue();
+    }
+
     @Test
     void aChangedStatement_isCaught() throws IOException {
         String file = Files.readString(Path.of("bench/sql/append-1.sql"));
@@ -43,13 +57,18 @@ class BenchSqlTest {
 
     /** A pattern of the statement: its text as is (any run of blanks alike), each $N one consistent literal. */
     private static String template(String sql) {
+        return template(sql, "p");
+    }
+
+    /** As {@link #template(String)}, its groups named with {@code prefix} (to join several statements). */
+    private static String template(String sql, String prefix) {
         StringBuilder pattern = new StringBuilder();
         Set<String> seen = new HashSet<>();
         Matcher parameter = PARAMETER.matcher(sql.strip());
         int from = 0;
         while (parameter.find()) {
             pattern.append(text(sql.strip().substring(from, parameter.start())));
-            String name = "p" + parameter.group(1);
+            String name = prefix + parameter.group(1);
             pattern.append(seen.add(name) ? "(?<" + name + ">.+?)" : "\\k<" + name + ">");
             from = parameter.end();
         }
