@@ -37,7 +37,10 @@ class OpsEndpointsTest {
                 .body(containsString("journal_live_subscribers"))
                 .body(containsString("journal_live_push_delay_seconds"))
                 .body(containsString("journal_settlement_parked"))
-                .body(containsString("journal_settlement_outcomes_total{outcome=\"missing\"}"));
+                .body(containsString("journal_settlement_outcomes_total{outcome=\"missing\"}"))
+                // the settlement of an unknown stream asked the stream directory, and missed
+                .body(containsString("cache_gets_total{cache=\"stream-directory\",result=\"miss\"}"))
+                .body(containsString("cache_size{cache=\"stream-directory\"}"));
     }
 
     @Test
