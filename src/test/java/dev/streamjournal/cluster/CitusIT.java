@@ -271,8 +271,7 @@ class CitusIT {
         assertThat(settlement.path("transcript").path("messages").get(0).path("content").asText()).isEqualTo("partial");
 
         // terminal for longer than journal.close-after (5 minutes): the reaper closes it
-        cluster.execute(cluster.coordinator, "update streams set terminal_at = now() - interval '1 hour' "
-                + "where session_id = '" + session + "' and stream_id = '" + stream + "'");
+        backdate(session, stream, "terminal_at", "1 hour");
         await().atMost(Duration.ofSeconds(30)).until(() ->
                 get("/v1/streams/" + stream).json().path("journal").path("closed").asBoolean());
         JsonNode lifecycle = Http.get(service.uri("/v1/audit/lifecycle?streamId=" + stream), AUDITOR, REQUEST).json();
@@ -286,8 +285,7 @@ class CitusIT {
         String stream = session + "-st";
         created(create(session, stream, "{\"userMessage\":{\"content\":\"q\"}}"));
         append(stream, "{\"events\":[{\"type\":\"token\",\"data\":{\"text\":\"a\"}},{\"type\":\"done\"},{\"type\":\"stream_end\"}]}");
-        cluster.execute(cluster.coordinator, "update streams set closed_at = now() - interval '2 days' "
-                + "where session_id = '" + session + "' and stream_id = '" + stream + "'");
+        backdate(session, stream, "closed_at", "2 days");
         await().atMost(Duration.ofSeconds(30)).until(() -> get("/v1/streams/" + stream).status() == 404);
         assertThat(get("/v1/streams/" + stream + "/settlement").json().path("outcome").asText()).isEqualTo("missing");
         assertThat(get("/v1/sessions/" + session).json().path("messages").size()).isZero();
@@ -326,6 +324,12 @@ class CitusIT {
         assertThat(read).isEqualTo(written);
         JsonNode byStream = Http.get(service.uri("/v1/audit/events?streamId=" + prefix + "-st2"), AUDITOR, REQUEST).json();
         assertThat(byStream.path("events").findValuesAsText("seq")).containsExactly("1", "2", "3");
+    }
+
+    /** Moves a time of the stream's row into the past, as if that long had passed. */
+    private static void backdate(String session, String stream, String column, String interval) throws SQLException {
+        cluster.execute(cluster.coordinator, "update streams set " + column + " = now() - interval '" + interval
+                + "' where session_id = '" + session + "' and stream_id = '" + stream + "'");
     }
 
     private static Http.Answer create(String session, String stream, String body) throws Exception {
