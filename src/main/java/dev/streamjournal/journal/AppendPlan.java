@@ -34,6 +34,33 @@ public record AppendPlan(List<NewEvent> inserts, int duplicates, TerminalState t
         return inserts.isEmpty() ? before.lastSeq() : inserts.get(inserts.size() - 1).seq();
     }
 
+    /** {@link #lastSeqBefore}: the batch's explicit seqs cannot simply continue any stream. */
+    public static final int CANNOT_CONTINUE = -1;
+
+    /**
+     * Where a stream must end for this batch to simply continue it, from the batch's explicit seqs (each
+     * the next one): null when it has none; {@link #CANNOT_CONTINUE} when they are not consecutive or out
+     * of range (the general path then decides: duplicates, conflicts, gaps).
+     */
+    public static Integer lastSeqBefore(List<EventInput> batch) {
+        Long before = null;
+        for (int i = 0; i < batch.size(); i++) {
+            Long seq = batch.get(i).seq();
+            if (seq == null) {
+                continue;
+            }
+            long candidate = seq - (i + 1);
+            if (before != null && before != candidate) {
+                return CANNOT_CONTINUE;
+            }
+            before = candidate;
+        }
+        if (before == null) {
+            return null;
+        }
+        return before < 0 || before + batch.size() > Integer.MAX_VALUE ? CANNOT_CONTINUE : (int) (long) before;
+    }
+
     /** The explicit seqs of a batch that the journal may already hold, to load before {@link #decide}. */
     public static List<Integer> retriedSeqs(StreamState stream, List<EventInput> batch) {
         List<Integer> seqs = new ArrayList<>();

@@ -13,6 +13,8 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -73,8 +75,8 @@ public class AppendService {
     }
 
     /**
-     * Appends a batch. On a sharded journal every batch takes the general transaction: a statement shared
-     * by the batches of many sessions would span shards.
+     * Appends a batch. On a sharded journal batches are not combined (a statement shared by the batches
+     * of many sessions would span shards): each is a transaction on its session's shard.
      */
     public Uni<AppendResult> append(String streamId, AppendRequest request, Caller caller) {
         return directory.sessionOf(streamId)
@@ -84,8 +86,11 @@ public class AppendService {
 
     private Uni<AppendResult> append(String sessionId, String streamId, AppendRequest request, Caller caller) {
         boolean touchesTranscript = request.events().stream().anyMatch(event -> EventClass.settles(event.type()));
-        if (touchesTranscript || topology.sharded()) {
-            return appendInTransaction(sessionId, streamId, request, caller, touchesTranscript);
+        if (touchesTranscript) {
+            return appendInTransaction(sessionId, streamId, request, caller, true);
+        }
+        if (topology.sharded()) {
+            return appendSharded(sessionId, streamId, request, caller);
         }
         return combiner.append(Continuation.of(sessionId, streamId, caller.tenant(), caller.principal(), request.events()),
                 continued -> {
@@ -95,6 +100,46 @@ public class AppendService {
                             continued.terminalState() != null, continued.terminalState(), false);
                 },
                 () -> appendInTransaction(sessionId, streamId, request, caller, false));
+    }
+
+    /**
+     * A batch without terminal or closing events on a sharded journal: one transaction of two statements
+     * on the session's shard, the stream row moved first ({@link JournalRepository#CONTINUE_STREAM}), then
+     * the events at the seqs it made room for. A batch that does not simply continue its stream takes the
+     * general path.
+     */
+    private Uni<AppendResult> appendSharded(String sessionId, String streamId, AppendRequest request, Caller caller) {
+        List<EventInput> events = request.events();
+        Integer lastSeqBefore = AppendPlan.lastSeqBefore(events);
+        if (lastSeqBefore != null && lastSeqBefore == AppendPlan.CANNOT_CONTINUE) {
+            return appendInTransaction(sessionId, streamId, request, caller, false);
+        }
+        boolean content = events.stream().anyMatch(event -> EventClass.of(event.type()).orElseThrow() == EventClass.CONTENT);
+        return pool.withTransaction(connection -> journal
+                        .continueStream(connection, sessionId, streamId, caller.tenant(), events, content, lastSeqBefore)
+                        .chain(moved -> {
+                            if (moved == null) {
+                                return Uni.createFrom().<JournalRepository.Moved>nullItem();
+                            }
+                            int first = moved.lastSeq() - events.size() + 1;
+                            List<AppendPlan.NewEvent> inserts = new ArrayList<>(events.size());
+                            for (int i = 0; i < events.size(); i++) {
+                                EventInput event = events.get(i);
+                                inserts.add(new AppendPlan.NewEvent(first + i, event.type(), AppendPlan.dataOf(event),
+                                        EventClass.of(event.type()).orElseThrow()));
+                            }
+                            StreamState stream = new StreamState(streamId, sessionId, caller.tenant(), first - 1,
+                                    moved.terminalState(), false);
+                            return journal.insertEvents(connection, stream, inserts, caller.principal()).replaceWith(moved);
+                        }))
+                .chain(moved -> {
+                    if (moved == null) {
+                        return appendInTransaction(sessionId, streamId, request, caller, false);
+                    }
+                    doorbell.ring(new Change(sessionId, streamId, moved.lastSeq(), false));
+                    return Uni.createFrom().item(new AppendResult(streamId, moved.lastSeq(), events.size(), 0,
+                            moved.terminalState() != null, moved.terminalState(), false));
+                });
     }
 
     /** The general path: lock, decide with {@link AppendPlan} (duplicates, conflicts, terminal), write. */

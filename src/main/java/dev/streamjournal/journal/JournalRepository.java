@@ -64,6 +64,33 @@ public class JournalRepository {
             """;
 
     /**
+     * One event, the most common batch: a plain insert, which Citus sends to its shard as it is (rows
+     * from arrays are computed on the coordinator and copied there instead, which costs more).
+     */
+    static final String INSERT_EVENT = """
+            insert into journal_events (stream_id, seq, session_id, tenant, type, data, data_bytes, principal)
+            values ($2, $5, $1, $3, $6, $7::text::jsonb, octet_length($7::text), $4)
+            """;
+
+    /**
+     * The common append on a sharded journal, first of its two statements: moves the stream row past a
+     * batch of $4 events without terminal or closing events, when the batch simply continues the stream
+     * (not closed; no content, $6, after a terminal event; when the batch has explicit seqs, the stream
+     * ends at $7, just before them). It returns the new last seq and the terminal state, or no row: then
+     * the general path decides. The events follow with the seqs that end at the returned one.
+     */
+    static final String CONTINUE_STREAM = """
+            update streams
+               set last_seq = last_seq + $4,
+                   last_event = $5,
+                   last_event_at = now(),
+                   lease_expires_at = to_timestamp(floor(extract(epoch from now())) + lease_seconds + 1)
+             where session_id = $1 and stream_id = $2 and tenant = $3 and not closed
+               and (terminal_state is null or not $6) and ($7::integer is null or last_seq = $7)
+            returning last_seq, terminal_state
+            """;
+
+    /**
      * The whole append of one or more batches without terminal or closing events, each on its own
      * stream, in one statement (so one round trip and one commit, with no explicit transaction): lock
      * the streams in stream id order, skipping any that another transaction holds (the statement never
@@ -262,11 +289,38 @@ public class JournalRepository {
             types[i] = events.get(i).type();
             data[i] = events.get(i).data().toString();
         }
+        Tuple args = Tuple.tuple().addString(stream.sessionId()).addString(stream.streamId()).addString(stream.tenant())
+                .addString(principal);
+        if (events.size() == 1) {
+            return connection.preparedQuery(INSERT_EVENT).execute(args.addInteger(seqs[0]).addString(types[0])
+                    .addString(data[0])).replaceWithVoid();
+        }
         return connection.preparedQuery(INSERT_EVENTS)
-                .execute(Tuple.tuple().addString(stream.sessionId()).addString(stream.streamId())
-                        .addString(stream.tenant()).addString(principal)
-                        .addArrayOfInteger(seqs).addArrayOfString(types).addArrayOfString(data))
+                .execute(args.addArrayOfInteger(seqs).addArrayOfString(types).addArrayOfString(data))
                 .replaceWithVoid();
+    }
+
+    /** What {@link #CONTINUE_STREAM} made of the stream: its new last seq and its terminal state. */
+    public record Moved(int lastSeq, TerminalState terminalState) {
+    }
+
+    /**
+     * Moves the stream row past a batch that continues it ({@link #CONTINUE_STREAM}); null when the
+     * batch does not simply continue the stream (or the tenant has no such stream).
+     *
+     * @param lastSeqBefore where the stream must end for the batch's explicit seqs, null without any
+     */
+    public Uni<Moved> continueStream(SqlConnection connection, String sessionId, String streamId, String tenant,
+            List<EventInput> events, boolean content, Integer lastSeqBefore) {
+        Tuple args = Tuple.tuple().addString(sessionId).addString(streamId).addString(tenant).addInteger(events.size())
+                .addString(events.get(events.size() - 1).type()).addBoolean(content).addInteger(lastSeqBefore);
+        return connection.preparedQuery(CONTINUE_STREAM).execute(args).map(rows -> {
+            if (rows.size() == 0) {
+                return null;
+            }
+            Row row = rows.iterator().next();
+            return new Moved(row.getInteger("last_seq"), TerminalState.fromWord(row.getString("terminal_state")));
+        });
     }
 
     /**

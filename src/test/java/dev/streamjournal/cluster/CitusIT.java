@@ -184,12 +184,21 @@ class CitusIT {
                 + "{\"seq\":5,\"type\":\"token\",\"data\":{\"text\":\"y\"}}]}").slug()).isEqualTo("seq-gap");
         assertThat(Http.post(service.uri("/v1/streams/" + stream + "/heartbeat"), PRODUCER, "", REQUEST).status())
                 .isEqualTo(204);
-        JsonNode done = append(stream, "{\"events\":[{\"type\":\"done\"},{\"type\":\"stream_end\"}]}").json();
+        JsonNode done = append(stream, "{\"events\":[{\"type\":\"done\"}]}").json();
         assertThat(done.path("terminalState").asText()).isEqualTo("completed");
-        assertThat(done.path("closed").asBoolean()).isTrue();
+        // after the terminal event: content is refused, a trailer is taken (the two-statement path), then the end
+        assertThat(append(stream, "{\"events\":[{\"type\":\"token\",\"data\":{\"text\":\"late\"}}]}").slug())
+                .isEqualTo("stream-terminal");
+        JsonNode trailer = append(stream, "{\"events\":[{\"type\":\"title\",\"data\":{\"title\":\"t\"}}]}").json();
+        assertThat(trailer.path("lastSeq").asInt()).isEqualTo(4);
+        assertThat(trailer.path("terminal").asBoolean()).isTrue();
+        JsonNode end = append(stream, "{\"events\":[{\"type\":\"stream_end\"}]}").json();
+        assertThat(end.path("closed").asBoolean()).isTrue();
+        assertThat(append(stream, "{\"events\":[{\"type\":\"title\",\"data\":{\"title\":\"u\"}}]}").slug())
+                .isEqualTo("stream-closed");
 
         JsonNode status = get("/v1/streams/" + stream).json();
-        assertThat(status.path("journal").path("lastSeq").asInt()).isEqualTo(4);
+        assertThat(status.path("journal").path("lastSeq").asInt()).isEqualTo(5);
         assertThat(status.path("sessionId").asText()).isEqualTo(session);
         JsonNode page = get("/v1/streams/" + stream + "/events?after=1&limit=2").json();
         assertThat(page.path("events").findValuesAsText("seq")).containsExactly("2", "3");

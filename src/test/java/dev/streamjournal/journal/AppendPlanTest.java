@@ -16,6 +16,23 @@ class AppendPlanTest {
             .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
     private static final StreamState FRESH = new StreamState("st", "s", "default", 0, null, false);
 
+    private static EventInput token(Long seq) {
+        return new EventInput(seq, "token", null);
+    }
+
+    @Test
+    void lastSeqBefore_isWhereTheStreamMustEnd_forABatchToSimplyContinueIt() {
+        assertThat(AppendPlan.lastSeqBefore(List.of(token(null), token(null)))).isNull();
+        assertThat(AppendPlan.lastSeqBefore(List.of(token(5L), token(6L)))).isEqualTo(4);
+        assertThat(AppendPlan.lastSeqBefore(List.of(token(null), token(6L), token(null)))).isEqualTo(4);
+        assertThat(AppendPlan.lastSeqBefore(List.of(token(1L)))).isZero();
+        // not consecutive, before seq 1, or beyond an integer: only the general path can answer
+        assertThat(AppendPlan.lastSeqBefore(List.of(token(5L), token(7L)))).isEqualTo(AppendPlan.CANNOT_CONTINUE);
+        assertThat(AppendPlan.lastSeqBefore(List.of(token(null), token(1L)))).isEqualTo(AppendPlan.CANNOT_CONTINUE);
+        assertThat(AppendPlan.lastSeqBefore(List.of(token((long) Integer.MAX_VALUE + 1))))
+                .isEqualTo(AppendPlan.CANNOT_CONTINUE);
+    }
+
     private static ObjectNode data(String json) {
         try {
             return (ObjectNode) JSON.readTree(json);

@@ -56,6 +56,8 @@ public final class Statements {
         use("JournalRepository.STORED_EVENTS", one, "s", "st", new Integer[] {1, 2});
         use("JournalRepository.INSERT_EVENTS", one, "s", "st", "default", "p", new Integer[] {1, 2},
                 new String[] {"token", "token"}, new String[] {"{}", "{}"});
+        use("JournalRepository.INSERT_EVENT", one, "s", "st", "default", "p", 1, "token", "{}");
+        use("JournalRepository.CONTINUE_STREAM", one, "s", "st", "default", 2, "token", true, null);
         use("JournalRepository.APPEND_CONTINUING", Reach.UNSHARDED_ONLY, new String[] {"st", "st2"},
                 new String[] {"default", "default"}, new String[] {"p", "p"}, new Boolean[] {true, true},
                 new Integer[] {1, 1}, new String[] {"token", "token"}, new Integer[] {1, 2}, new Integer[] {1, 1},
