@@ -18,6 +18,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.net.URI;
+import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
@@ -80,6 +81,26 @@ public class StreamResource {
         Ids.require("streamId", streamId);
         return appends.heartbeat(streamId, callers.current()).replaceWith(Response.noContent().build());
     }
+
+    @GET
+    @Path("/streams")
+    @RolesAllowed(Roles.READER)
+    @Operation(summary = "The tenant's streams, newest first, by state and session")
+    public Uni<StreamStatusRepository.Listing> list(@QueryParam("state") String state,
+            @QueryParam("sessionId") String sessionId, @QueryParam("limit") String limit,
+            @QueryParam("after") String after) {
+        if (state != null && !STATES.contains(state)) {
+            throw ProblemException.invalidRequest("state must be one of " + String.join(", ", STATES));
+        }
+        if (sessionId != null) {
+            Ids.require("sessionId", sessionId);
+        }
+        int pageSize = QueryParams.intInRange("limit", limit, 1, 1000, 100);
+        return statuses.list(callers.current().tenant(), sessionId, state, StreamCursor.decode(after), pageSize);
+    }
+
+    /** The states a listing filters by: live; terminal and not yet closed; closed. */
+    static final List<String> STATES = List.of("active", "terminal", "closed");
 
     @GET
     @Path("/streams/{streamId}")

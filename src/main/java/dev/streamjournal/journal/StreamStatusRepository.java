@@ -5,6 +5,8 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The status of one stream by primary key, on the reactive pool: the hottest read of the service
@@ -20,6 +22,41 @@ public class StreamStatusRepository {
              where session_id = $3 and stream_id = $1 and tenant = $2
             """;
 
+    /** The states a listing may ask for, and the condition of each (every stream without one). */
+    static final String STATE = """
+            case $2::text when 'active' then terminal_state is null
+                          when 'terminal' then terminal_state is not null and not closed
+                          when 'closed' then closed
+                          else true end""";
+
+    /** A page of the tenant's streams, newest first, created before the cursor ($3, $4). */
+    static final String LIST_BY_TENANT = """
+            select stream_id, session_id, created_at, last_seq, last_event, last_event_at, terminal_state, closed,
+                   superseded_by, lease_expires_at
+              from streams
+             where tenant = $1 and (created_at, stream_id) < ($3, $4)
+               and %s
+             order by created_at desc, stream_id desc
+             limit $5
+            """.formatted(STATE);
+
+    /**
+     * The same, of one session ($6): one shard on a sharded journal. The session's streams are walked
+     * newest first along its index and filtered after (OFFSET 0 keeps the state out of the walk, so that
+     * the planner never intersects it with the index of all live streams).
+     */
+    static final String LIST_BY_SESSION = """
+            select *
+              from (select stream_id, session_id, created_at, last_seq, last_event, last_event_at, terminal_state,
+                           closed, superseded_by, lease_expires_at
+                      from streams
+                     where session_id = $6 and tenant = $1 and (created_at, stream_id) < ($3, $4)
+                     order by created_at desc, stream_id desc
+                    offset 0) session_streams
+             where %s
+             limit $5
+            """.formatted(STATE);
+
     private final Pool pool;
     private final StreamDirectory directory;
 
@@ -33,6 +70,35 @@ public class StreamStatusRepository {
         return directory.sessionOf(streamId).chain(sessionId -> sessionId == null ? Uni.createFrom().nullItem()
                 : pool.preparedQuery(STATUS).execute(Tuple.of(streamId, tenant, sessionId))
                         .map(rows -> rows.size() == 0 ? null : status(rows.iterator().next(), null)));
+    }
+
+    /** A page of the streams a listing asks for: newest first, with the cursor of the next page (null at the end). */
+    public record Listing(List<StreamStatus> streams, String next) {
+    }
+
+    /**
+     * Up to {@code limit} of the tenant's streams created before {@code after}, newest first, in one
+     * session when {@code sessionId} is given, in one state ({@code active}, {@code terminal} (and not
+     * closed) or {@code closed}) when {@code state} is.
+     */
+    public Uni<Listing> list(String tenant, String sessionId, String state, StreamCursor after, int limit) {
+        Tuple args = Tuple.tuple().addString(tenant).addString(state).addOffsetDateTime(after.createdAt())
+                .addString(after.streamId()).addInteger(limit + 1);
+        String sql = sessionId == null ? LIST_BY_TENANT : LIST_BY_SESSION;
+        if (sessionId != null) {
+            args.addString(sessionId);
+        }
+        return pool.preparedQuery(sql).execute(args).map(rows -> {
+            List<StreamStatus> streams = new ArrayList<>(rows.size());
+            for (Row row : rows) {
+                streams.add(status(row, null));
+            }
+            if (streams.size() <= limit) {
+                return new Listing(streams, null);
+            }
+            StreamStatus last = streams.get(limit - 1);
+            return new Listing(streams.subList(0, limit), new StreamCursor(last.createdAt(), last.streamId()).encode());
+        });
     }
 
     /** A status from a row with the columns of {@link #STATUS}; {@code sessionId} when the row lacks it. */

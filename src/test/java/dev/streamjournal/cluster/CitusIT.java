@@ -19,6 +19,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -148,10 +149,20 @@ class CitusIT {
     }
 
     @Test
-    void sessions_spreadOverBothWorkers() throws Exception {
+    void sessions_spreadOverBothWorkers_andTheListingMergesThemNewestFirst() throws Exception {
+        List<String> streams = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
-            created(create("spread-" + i + "-" + System.nanoTime(), "spread-st-" + i + "-" + System.nanoTime(), "{}"));
+            String stream = "spread-st-" + i + "-" + System.nanoTime();
+            created(create("spread-" + i + "-" + System.nanoTime(), stream, "{}"));
+            streams.add(0, stream);
         }
+        List<String> listed = new ArrayList<>();
+        for (JsonNode status : get("/v1/streams?state=active&limit=1000").json().path("streams")) {
+            if (status.path("streamId").asText().startsWith("spread-st-")) {
+                listed.add(status.path("streamId").asText());
+            }
+        }
+        assertThat(listed).containsSubsequence(streams).hasSize(streams.size());
         Set<Integer> ports = new HashSet<>();
         try (Connection db = cluster.connect(cluster.coordinator); Statement statement = db.createStatement();
                 ResultSet rows = statement.executeQuery("""
@@ -405,6 +416,9 @@ class CitusIT {
         }
         if (value instanceof String text) {
             return "'" + text.replace("'", "''") + "'";
+        }
+        if (value instanceof OffsetDateTime time) {
+            return "'" + time + "'::timestamptz";
         }
         if (value instanceof Object[] array) {
             String type = array instanceof Integer[] ? "integer[]" : array instanceof Boolean[] ? "boolean[]" : "text[]";

@@ -247,6 +247,16 @@ class BadInputTest {
                         "invalid-id").header("Accept", "text/event-stream").header("Last-Event-ID", "a'b:1"),
                 get("session tail: unknown session", "/v1/sessions/" + UNKNOWN + "/events", 404, "not-found")
                         .header("Accept", "text/event-stream"),
+                // the stream listing
+                get("list: unknown state", "/v1/streams?state=live", 400, "invalid-request"),
+                get("list: state with SQL", "/v1/streams?state=active%27%20or%201=1", 400, "invalid-request"),
+                get("list: limit zero", "/v1/streams?limit=0", 400, "invalid-request"),
+                get("list: limit too large", "/v1/streams?limit=1001", 400, "invalid-request"),
+                get("list: limit not a number", "/v1/streams?limit=ten", 400, "invalid-request"),
+                get("list: sessionId with SQL", "/v1/streams?sessionId=x%27%3Bdelete%20from%20streams", 400, "invalid-id"),
+                get("list: cursor not base64", "/v1/streams?after=***", 400, "invalid-request"),
+                get("list: cursor of the audit", "/v1/streams?after=djE6NA", 400, "invalid-request"),
+                get("list: cursor with a bad stream id", "/v1/streams?after=czE6MTphJ2I", 400, "invalid-request"),
                 // audit
                 get("audit: cursor not base64", "/v1/audit/events?after=***", 400, "invalid-request"),
                 get("audit: cursor forged", "/v1/audit/events?after=djE6LTE", 400, "invalid-request"),

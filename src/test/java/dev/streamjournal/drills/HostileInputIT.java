@@ -344,6 +344,7 @@ class HostileInputIT {
                 Combinators.combine(stream, waitQuery()).as((id, q) -> "/v1/streams/" + id + "/settlement" + q),
                 sessionId.map(id -> "/v1/sessions/" + id),
                 Combinators.combine(sessionId, query(List.of("after"))).as((id, q) -> "/v1/sessions/" + id + "/events" + q),
+                query(List.of("state", "sessionId", "limit", "after")).map(q -> "/v1/streams" + q),
                 Combinators.combine(stream, query(List.of("stream_id"))).as((id, q) -> "/api/chat/stream/status?stream_id=" + id
                         + q.replaceFirst("^\\?", "&")));
     }
@@ -363,7 +364,7 @@ class HostileInputIT {
                 Arbitraries.of("", "0", "1", "2", "5", "100", "1000", "1001", "-1", "2147483648", "99999999999999999999",
                         "1e3", "0x10", "abc", "null", "true", "token", "done", "x-custom", "nope!", "2026-11-26T00:00:00Z",
                         "2026-11-26", "2026-13-01T00:00:00Z", "yesterday", "djE6MA", "djE6LTU", "%00", "%FF%FE", "%E2%80%AE",
-                        "+", "%20", "a%2Fb", liveStream, closedStream, session),
+                        "+", "%20", "a%2Fb", "active", "terminal", "closed", liveStream, closedStream, session),
                 Arbitraries.strings().withCharRange('!', '~').ofMaxLength(20).map(HostileInputIT::segment),
                 Arbitraries.strings().withChars("ab").ofLength(3000));
         Arbitrary<String> pair = Combinators.combine(key, value).as((k, v) -> k + "=" + v);

@@ -82,6 +82,10 @@ public final class Statements {
         use("StreamRepository.SET_ACTIVE_STREAM", one, "s", "st");
         use("StreamRepository.SUPERSEDE", one, "st", "st2", "s");
         use("StreamStatusRepository.STATUS", one, "st", "default", "s");
+        use("StreamStatusRepository.LIST_BY_TENANT", all, "default", "active",
+                java.time.OffsetDateTime.parse("9999-12-31T23:59:59Z"), "", 101);
+        use("StreamStatusRepository.LIST_BY_SESSION", one, "default", "active",
+                java.time.OffsetDateTime.parse("9999-12-31T23:59:59Z"), "", 101, "s");
         use("StreamDirectory.SESSION_OF_STREAM", one, "st");
         use("SettlementRepository.FACTS", one, "st", "default", "s");
         use("SessionRepository.VIEW", one, "s", "default");
