@@ -352,6 +352,49 @@ class CitusIT {
                 + "' where session_id = '" + session + "' and stream_id = '" + stream + "'");
     }
 
+    /**
+     * The sharded rule of the gap-safe tail: a transaction on the coordinator that wrote to a worker holds
+     * no xid there, yet a reader must not pass its smaller position while it is open.
+     */
+    @Test
+    void theAuditTail_waitsForACoordinatorTransaction_thatHoldsASmallerPosition() throws Exception {
+        String prefix = "held-" + System.nanoTime();
+        String x = prefix + "-x";
+        String y = prefix + "-y";
+        created(create(prefix + "-sx", x, "{}"));
+        created(create(prefix + "-sy", y, "{}"));
+        String cursor = endOfAudit();
+        try (Connection held = cluster.connect(cluster.coordinator)) {
+            held.setAutoCommit(false);
+            try (Statement insert = held.createStatement()) {
+                insert.execute("insert into journal_events (stream_id, seq, session_id, tenant, type, data, principal) "
+                        + "values ('" + x + "', 1, '" + prefix + "-sx', '" + TENANT + "', 'token', '{}', 'held')");
+            }
+            assertThat(append(y, "{\"events\":[{\"seq\":1,\"type\":\"token\",\"data\":{\"text\":\"y\"}}]}").status())
+                    .isEqualTo(200);
+            JsonNode whileHeld = Http.get(service.uri("/v1/audit/events?after=" + cursor), AUDITOR, REQUEST).json();
+            assertThat(whileHeld.path("events").findValuesAsText("streamId")).as("while the smaller position is open")
+                    .doesNotContain(x, y);
+            held.commit();
+        }
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(
+                Http.get(service.uri("/v1/audit/events?after=" + cursor), AUDITOR, REQUEST).json().path("events")
+                        .findValuesAsText("streamId")).containsSubsequence(x, y));
+    }
+
+    /** The cursor after the last audit event there is now. */
+    private static String endOfAudit() throws Exception {
+        String cursor = "";
+        while (true) {
+            JsonNode page = Http.get(service.uri("/v1/audit/events?limit=1000" + (cursor.isEmpty() ? "" : "&after=" + cursor)),
+                    AUDITOR, REQUEST).json();
+            if (page.path("events").isEmpty()) {
+                return page.path("next").asText();
+            }
+            cursor = page.path("next").asText();
+        }
+    }
+
     private static Http.Answer create(String session, String stream, String body) throws Exception {
         String json = body.equals("{}") ? "{\"streamId\":\"" + stream + "\"}"
                 : "{\"streamId\":\"" + stream + "\"," + body.substring(1);
