@@ -55,7 +55,8 @@ public class AuditRepository {
 
     /**
      * {@link #SAFE_BEFORE} for a sharded journal: on a Citus coordinator a transaction that writes to a
-     * worker holds no xid on the coordinator, where its position and times are drawn, so every open
+     * worker usually holds no xid on the coordinator, where its position and times are drawn (it gets one
+     * only when the sequence writes WAL, one draw in 32), so every open
      * transaction of a client in this database counts (whether it wrote yet or not), and every session of
      * another role whose state is hidden (type, state and start are all hidden then) holds the tail: on
      * Citus the service's role needs {@code pg_read_all_stats}. Writers go through the coordinator.
