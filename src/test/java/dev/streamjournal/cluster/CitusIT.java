@@ -15,6 +15,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -30,6 +31,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -94,6 +96,62 @@ class CitusIT {
         // the distribution step may be run again, by an operator, and does nothing
         cluster.execute(cluster.coordinator, "select journal_distribute()");
         assertThat(service.logText()).contains("the journal is sharded by session (Citus)");
+    }
+
+    /**
+     * A database migrated on plain PostgreSQL, with data, becomes sharded by the documented step: the
+     * extension, the nodes, then {@code select journal_distribute()}; its rows are all still there.
+     */
+    @Test
+    void anExistingDatabase_isDistributedByOneCommand_keepingItsRows() throws Exception {
+        String database = "existing_" + System.nanoTime();
+        List<Integer> nodes = new ArrayList<>(cluster.workers);
+        nodes.add(0, cluster.coordinator);
+        for (int port : nodes) {
+            cluster.execute(port, "create database " + database);
+        }
+        String url = "jdbc:postgresql://127.0.0.1:" + cluster.coordinator + "/" + database;
+        Flyway.configure().dataSource(url, CitusCluster.USER, "").locations("filesystem:db/migration").load().migrate();
+        try (Connection db = DriverManager.getConnection(url, CitusCluster.USER, "");
+                Statement statement = db.createStatement()) {
+            statement.execute("""
+                    insert into sessions (session_id, tenant) select 'old-s' || g, 't' from generate_series(1, 20) g;
+                    insert into stream_sessions (stream_id, session_id, tenant) select 'old-st' || g, 'old-s' || g, 't'
+                      from generate_series(1, 20) g;
+                    insert into streams (stream_id, session_id, tenant, create_request, created_by, lease_seconds,
+                                         lease_expires_at, last_seq)
+                    select 'old-st' || g, 'old-s' || g, 't', '{}', 'p', 60, now(), 5 from generate_series(1, 20) g;
+                    insert into journal_events (stream_id, seq, session_id, tenant, type, data, principal)
+                    select 'old-st' || g, seq, 'old-s' || g, 't', 'token', '{}', 'p'
+                      from generate_series(1, 20) g, generate_series(1, 5) seq""");
+            assertThat(scalar(statement, "select count(*) from pg_extension where extname = 'citus'")).isZero();
+            for (int port : nodes) {
+                try (Connection node = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/" + database,
+                        CitusCluster.USER, ""); Statement create = node.createStatement()) {
+                    create.execute("create extension citus");
+                }
+            }
+            statement.execute("select citus_set_coordinator_host('127.0.0.1', " + cluster.coordinator + ")");
+            for (int port : cluster.workers) {
+                statement.execute("select citus_add_node('127.0.0.1', " + port + ")");
+            }
+            statement.execute("select journal_distribute()");
+
+            assertThat(scalar(statement, "select count(*) from citus_tables")).isEqualTo(6);
+            assertThat(scalar(statement, "select count(*) from journal_events")).isEqualTo(100);
+            assertThat(scalar(statement, "select count(*) from journal_events where session_id = 'old-s7'")).isEqualTo(5);
+            assertThat(scalar(statement, """
+                    select count(distinct p.nodeport) from sessions s
+                      join pg_dist_shard_placement p
+                        on p.shardid = get_shard_id_for_distribution_column('sessions', s.session_id)""")).isEqualTo(2);
+        }
+    }
+
+    private static long scalar(Statement statement, String sql) throws SQLException {
+        try (ResultSet rows = statement.executeQuery(sql)) {
+            rows.next();
+            return rows.getLong(1);
+        }
     }
 
     /** Citus reports a worker's unique violation without the constraint field: still 409, never 500. */
