@@ -1,28 +1,26 @@
 package dev.streamjournal.audit;
 
 import dev.streamjournal.journal.JournalRepository;
+import dev.streamjournal.journal.StreamSweeps;
+import dev.streamjournal.journal.StreamSweeps.Candidate;
 import dev.streamjournal.live.Change;
 import dev.streamjournal.live.Doorbell;
 import io.quarkus.scheduler.Scheduled;
-import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
-import java.util.function.BiFunction;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
 /**
- * Prunes closed streams by age, in bounded batches, safely with many replicas. Each pass reads a batch
- * of due streams, oldest first, without locking them (on a sharded journal this read spans the shards),
- * then prunes each in a transaction of its own that locks it with {@code FOR UPDATE SKIP LOCKED} and
- * checks it again, every statement on the stream's shard, and records the pruning in the lifecycle log
- * (which itself is kept). Deleting a stream locks its session too (it bumps the session's revision),
+ * Prunes closed streams by age, in bounded batches, safely with many replicas. Each kind of pruning is a
+ * sweep ({@link StreamSweeps}): a batch of due streams, oldest first, each then locked with
+ * {@code FOR UPDATE SKIP LOCKED}, checked again and pruned in a transaction of its own, which records the
+ * pruning in the lifecycle log (which itself is kept). Deleting a stream locks its session too (it bumps the session's revision),
  * session before stream like every other writer, and skips either when another transaction holds it, so
  * it never waits for a lock and cannot deadlock with stream creation.
  */
@@ -80,15 +78,15 @@ public class Retention {
             delete from streams where session_id = $1 and stream_id = $2
             """;
 
-    private final Pool pool;
     private final RetentionConfig config;
     private final Doorbell doorbell;
     private final LifecycleLog lifecycle;
+    private final StreamSweeps sweeps;
 
-    public Retention(Pool pool, RetentionConfig config, Doorbell doorbell, LifecycleLog lifecycle) {
+    public Retention(RetentionConfig config, Doorbell doorbell, LifecycleLog lifecycle, StreamSweeps sweeps) {
         this.doorbell = doorbell;
         this.lifecycle = lifecycle;
-        this.pool = pool;
+        this.sweeps = sweeps;
         this.config = config;
     }
 
@@ -103,9 +101,15 @@ public class Retention {
 
     /** One pass of each configured kind; returns how many streams it pruned. */
     public Uni<Integer> prune() {
-        Uni<Integer> payloads = config.payloads().map(age -> each(DUE_PAYLOADS, age, this::prunePayloads, false))
+        Uni<Integer> payloads = config.payloads()
+                .map(age -> sweeps.each("retention", DUE_PAYLOADS, due(age), this::prunePayloads)
+                        .collect().with(Collectors.counting()).map(Long::intValue))
                 .orElse(Uni.createFrom().item(0));
-        return payloads.chain(pruned -> config.streams().map(age -> each(DUE_STREAMS, age, this::pruneStream, true))
+        // the live clients of each deleted stream learn after the commit that it is gone (settlement missing)
+        return payloads.chain(pruned -> config.streams()
+                        .map(age -> sweeps.each("retention", DUE_STREAMS, due(age), this::pruneStream)
+                                .invoke(stream -> doorbell.ring(new Change(stream.sessionId(), stream.streamId(), 0, true)))
+                                .collect().with(Collectors.counting()).map(Long::intValue))
                         .orElse(Uni.createFrom().item(0))
                         .map(deleted -> pruned + deleted))
                 .invoke(total -> {
@@ -115,71 +119,49 @@ public class Retention {
                 });
     }
 
-    /**
-     * Runs {@code prune} on each due stream, each in a transaction of its own (one that fails is logged
-     * and left for the next pass); returns how many it pruned. With {@code deletes}, the live clients of
-     * each pruned stream learn after the commit that it is gone (settlement {@code missing}).
-     */
-    private Uni<Integer> each(String due, Duration age, BiFunction<SqlConnection, Tuple, Uni<Boolean>> prune,
-            boolean deletes) {
-        return pool.preparedQuery(due).execute(Tuple.of((double) age.toSeconds(), config.batch()))
-                .onItem().transformToMulti(rows -> Multi.createFrom().iterable(rows))
-                .onItem().transformToUniAndConcatenate(row -> {
-                    String sessionId = row.getString("session_id");
-                    String streamId = row.getString("stream_id");
-                    return pool.withTransaction(connection -> prune.apply(connection, Tuple.of(sessionId, streamId)))
-                            .invoke(pruned -> {
-                                if (pruned && deletes) {
-                                    doorbell.ring(new Change(sessionId, streamId, 0, true));
-                                }
-                            })
-                            .onFailure().recoverWithItem(failure -> {
-                                LOG.warnf("retention could not prune stream %s: %s", streamId, failure.toString());
-                                return false;
-                            });
-                })
-                .filter(Boolean::booleanValue)
-                .collect().with(Collectors.counting()).map(Long::intValue);
+    /** The arguments of a read of due streams: older than {@code age}, at most a batch. */
+    private Tuple due(Duration age) {
+        return Tuple.of((double) age.toSeconds(), config.batch());
     }
 
-    /** Empties the data of the stream's events; false when another transaction holds it or it is done. */
-    private Uni<Boolean> prunePayloads(SqlConnection connection, Tuple stream) {
-        return connection.preparedQuery(LOCK_DUE_PAYLOADS).execute(stream).chain(locked -> {
+    /** Empties the data of the stream's events; null when another transaction holds it or it is done. */
+    private Uni<Candidate> prunePayloads(SqlConnection connection, Candidate stream) {
+        return connection.preparedQuery(LOCK_DUE_PAYLOADS).execute(stream.key()).chain(locked -> {
             if (locked.size() == 0) {
-                return Uni.createFrom().item(false);
+                return Uni.createFrom().nullItem();
             }
             String tenant = locked.iterator().next().getString("tenant");
-            return connection.preparedQuery(EMPTY_PAYLOADS).execute(stream)
-                    .chain(() -> connection.preparedQuery(MARK_PRUNED).execute(stream))
-                    .chain(() -> lifecycle.record(connection, stream.getString(0), stream.getString(1), tenant,
+            return connection.preparedQuery(EMPTY_PAYLOADS).execute(stream.key())
+                    .chain(() -> connection.preparedQuery(MARK_PRUNED).execute(stream.key()))
+                    .chain(() -> lifecycle.record(connection, stream.sessionId(), stream.streamId(), tenant,
                             LifecycleLog.Kind.PRUNED, "payloads", null, PRINCIPAL))
-                    .replaceWith(true);
+                    .replaceWith(stream);
         });
     }
 
     /**
-     * Deletes the stream, its events and its transcript messages; false when another transaction holds
+     * Deletes the stream, its events and its transcript messages; null when another transaction holds
      * its session or it.
      */
-    private Uni<Boolean> pruneStream(SqlConnection connection, Tuple stream) {
-        String sessionId = stream.getString(0);
-        String streamId = stream.getString(1);
+    private Uni<Candidate> pruneStream(SqlConnection connection, Candidate stream) {
+        String sessionId = stream.sessionId();
+        String streamId = stream.streamId();
         return connection.preparedQuery(JournalRepository.TRY_LOCK_SESSION).execute(Tuple.of(sessionId))
                 .chain(session -> session.size() == 0 ? Uni.createFrom().<RowSet<Row>>nullItem()
-                        : connection.preparedQuery(LOCK_DUE_STREAM).execute(stream))
+                        : connection.preparedQuery(LOCK_DUE_STREAM).execute(stream.key()))
                 .chain(locked -> {
                     if (locked == null || locked.size() == 0) {
-                        return Uni.createFrom().item(false);
+                        return Uni.createFrom().<Candidate>nullItem();
                     }
                     String tenant = locked.iterator().next().getString("tenant");
                     return lifecycle.record(connection, sessionId, streamId, tenant, LifecycleLog.Kind.PRUNED, "stream",
                                     null, PRINCIPAL)
-                            .chain(() -> connection.preparedQuery(DELETE_EVENTS).execute(stream))
-                            .chain(() -> connection.preparedQuery(DELETE_MESSAGES).execute(stream))
+                            .chain(() -> connection.preparedQuery(DELETE_EVENTS).execute(stream.key()))
+                            .chain(() -> connection.preparedQuery(DELETE_MESSAGES).execute(stream.key()))
                             .chain(messages -> messages.rowCount() == 0 ? Uni.createFrom().voidItem()
                                     : connection.preparedQuery(REVISE_SESSION).execute(Tuple.of(sessionId)).replaceWithVoid())
-                            .chain(() -> connection.preparedQuery(DELETE_STREAM).execute(stream))
-                            .replaceWith(true);
+                            .chain(() -> connection.preparedQuery(DELETE_STREAM).execute(stream.key()))
+                            .replaceWith(stream);
                 });
     }
 }

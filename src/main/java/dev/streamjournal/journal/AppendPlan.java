@@ -61,6 +61,22 @@ public record AppendPlan(List<NewEvent> inserts, int duplicates, TerminalState t
         return before < 0 || before + batch.size() > Integer.MAX_VALUE ? CANNOT_CONTINUE : (int) (long) before;
     }
 
+    /** True when the batch holds a content event (which a terminal stream refuses). */
+    public static boolean holdsContent(List<EventInput> batch) {
+        return batch.stream().anyMatch(event -> EventClass.of(event.type()).orElseThrow() == EventClass.CONTENT);
+    }
+
+    /** The events of a batch that continues a stream, numbered so that the last one is {@code lastSeq}. */
+    public static List<NewEvent> continuing(List<EventInput> batch, int lastSeq) {
+        int first = lastSeq - batch.size() + 1;
+        List<NewEvent> events = new ArrayList<>(batch.size());
+        for (int i = 0; i < batch.size(); i++) {
+            EventInput event = batch.get(i);
+            events.add(new NewEvent(first + i, event.type(), dataOf(event), EventClass.of(event.type()).orElseThrow()));
+        }
+        return events;
+    }
+
     /** The explicit seqs of a batch that the journal may already hold, to load before {@link #decide}. */
     public static List<Integer> retriedSeqs(StreamState stream, List<EventInput> batch) {
         List<Integer> seqs = new ArrayList<>();

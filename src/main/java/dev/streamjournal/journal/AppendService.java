@@ -13,7 +13,6 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -114,23 +113,17 @@ public class AppendService {
         if (lastSeqBefore != null && lastSeqBefore == AppendPlan.CANNOT_CONTINUE) {
             return appendInTransaction(sessionId, streamId, request, caller, false);
         }
-        boolean content = events.stream().anyMatch(event -> EventClass.of(event.type()).orElseThrow() == EventClass.CONTENT);
         return pool.withTransaction(connection -> journal
-                        .continueStream(connection, sessionId, streamId, caller.tenant(), events, content, lastSeqBefore)
+                        .continueStream(connection, sessionId, streamId, caller.tenant(), events,
+                                AppendPlan.holdsContent(events), lastSeqBefore)
                         .chain(moved -> {
                             if (moved == null) {
                                 return Uni.createFrom().<JournalRepository.Moved>nullItem();
                             }
-                            int first = moved.lastSeq() - events.size() + 1;
-                            List<AppendPlan.NewEvent> inserts = new ArrayList<>(events.size());
-                            for (int i = 0; i < events.size(); i++) {
-                                EventInput event = events.get(i);
-                                inserts.add(new AppendPlan.NewEvent(first + i, event.type(), AppendPlan.dataOf(event),
-                                        EventClass.of(event.type()).orElseThrow()));
-                            }
-                            StreamState stream = new StreamState(streamId, sessionId, caller.tenant(), first - 1,
-                                    moved.terminalState(), false);
-                            return journal.insertEvents(connection, stream, inserts, caller.principal()).replaceWith(moved);
+                            StreamState stream = new StreamState(streamId, sessionId, caller.tenant(),
+                                    moved.lastSeq() - events.size(), moved.terminalState(), false);
+                            return journal.insertEvents(connection, stream, AppendPlan.continuing(events, moved.lastSeq()),
+                                    caller.principal()).replaceWith(moved);
                         }))
                 .chain(moved -> {
                     if (moved == null) {

@@ -374,7 +374,7 @@ public class JournalRepository {
             tenants[b] = batch.tenant();
             principals[b] = batch.principal();
             counts[b] = batch.events().size();
-            boolean holdsContent = false;
+            content[b] = AppendPlan.holdsContent(batch.events());
             for (int n = 0; n < batch.events().size(); n++, e++) {
                 EventInput event = batch.events().get(n);
                 batchOf[e] = b + 1;
@@ -382,10 +382,8 @@ public class JournalRepository {
                 seqs[e] = event.seq() == null ? null : Math.toIntExact(Math.min(event.seq(), Integer.MAX_VALUE));
                 types[e] = event.type();
                 data[e] = batch.data().get(n);
-                holdsContent |= EventClass.of(event.type()).orElseThrow() == EventClass.CONTENT;
                 lastTypes[b] = event.type();
             }
-            content[b] = holdsContent;
         }
         Tuple args = Tuple.tuple().addArrayOfString(streamIds).addArrayOfString(tenants).addArrayOfString(principals)
                 .addArrayOfBoolean(content).addArrayOfInteger(counts).addArrayOfString(lastTypes)

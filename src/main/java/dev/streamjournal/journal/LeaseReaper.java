@@ -8,9 +8,7 @@ import dev.streamjournal.live.Doorbell;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.scheduler.Scheduled;
-import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.SqlConnection;
@@ -21,11 +19,9 @@ import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
 /**
- * Ends the streams whose producer vanished. Each pass has two steps. Each step reads a batch of
- * candidates, oldest first, without locking them (on a sharded journal this read spans the shards), then
- * handles each candidate in a transaction of its own that locks it with {@code FOR UPDATE SKIP LOCKED}
- * and checks it again (each statement on the candidate's shard), so replicas never wait for or repeat
- * each other:
+ * Ends the streams whose producer vanished. Each pass has two steps, each a sweep ({@link StreamSweeps}):
+ * a batch of candidates, oldest first, each then locked with {@code FOR UPDATE SKIP LOCKED}, checked again
+ * and handled in a transaction of its own, so replicas never wait for or repeat each other:
  * <ol>
  * <li>it interrupts expired live streams: per stream, with its session locked, it appends a synthetic
  * {@code apperror} of type {@code interrupted}, makes the stream terminal {@code interrupted} and saves
@@ -78,7 +74,6 @@ public class LeaseReaper {
             returning session_id, stream_id, tenant, terminal_state, last_seq
             """;
 
-    private final Pool pool;
     private final JournalRepository journal;
     private final TerminalWriter terminal;
     private final JournalConfig config;
@@ -87,12 +82,13 @@ public class LeaseReaper {
     private final Counter closed;
     private final Doorbell doorbell;
     private final LifecycleLog lifecycle;
+    private final StreamSweeps sweeps;
 
-    public LeaseReaper(Pool pool, JournalRepository journal, TerminalWriter terminal, JournalConfig config,
-            MeterRegistry metrics, Doorbell doorbell, LifecycleLog lifecycle) {
+    public LeaseReaper(JournalRepository journal, TerminalWriter terminal, JournalConfig config,
+            MeterRegistry metrics, Doorbell doorbell, LifecycleLog lifecycle, StreamSweeps sweeps) {
         this.doorbell = doorbell;
         this.lifecycle = lifecycle;
-        this.pool = pool;
+        this.sweeps = sweeps;
         this.journal = journal;
         this.terminal = terminal;
         this.config = config;
@@ -131,18 +127,13 @@ public class LeaseReaper {
                 .replaceWithVoid());
     }
 
-    /** A stream found by a step's first read, to be locked and checked again. */
-    private record Candidate(String sessionId, String streamId) {
-    }
-
     /** One pass; returns how many streams it interrupted. */
     public Uni<Integer> reap() {
-        return candidates(EXPIRED, Tuple.of(config.lease().reaperBatch()))
-                .onItem().transformToUniAndConcatenate(candidate -> isolated(candidate, pool.withTransaction(connection -> connection
-                        .preparedQuery(JournalRepository.TRY_LOCK_SESSION).execute(Tuple.of(candidate.sessionId()))
+        return sweeps.each("lease reaper", EXPIRED, Tuple.of(config.lease().reaperBatch()),
+                        (connection, candidate) -> connection.preparedQuery(JournalRepository.TRY_LOCK_SESSION)
+                                .execute(Tuple.of(candidate.sessionId()))
                         .chain(session -> session.size() == 0 ? Uni.createFrom().<RowSet<Row>>nullItem()
-                                : connection.preparedQuery(LOCK_EXPIRED)
-                                        .execute(Tuple.of(candidate.sessionId(), candidate.streamId())))
+                                : connection.preparedQuery(LOCK_EXPIRED).execute(candidate.key()))
                         .chain(rows -> {
                             if (rows == null || rows.size() == 0) {
                                 return Uni.createFrom().<StreamState>nullItem();
@@ -151,8 +142,7 @@ public class LeaseReaper {
                             StreamState stream = new StreamState(row.getString("stream_id"), row.getString("session_id"),
                                     row.getString("tenant"), row.getInteger("last_seq"), null, false);
                             return interrupt(connection, stream).replaceWith(stream);
-                        }))))
-                .filter(stream -> stream != null)
+                        }))
                 .invoke(stream -> doorbell.ring(
                         new Change(stream.sessionId(), stream.streamId(), stream.lastSeq() + 1, true)))
                 .collect().with(Collectors.counting()).map(Long::intValue);
@@ -160,39 +150,23 @@ public class LeaseReaper {
 
     /** One closing step; returns how many streams it closed. */
     public Uni<Integer> closeLingering() {
-        double closeAfter = config.closeAfter().toSeconds();
+        long closeAfter = config.closeAfter().toSeconds();
         String detail = JsonNodeFactory.instance.objectNode().put("reason", "close-after")
-                .put("closeAfterSeconds", config.closeAfter().toSeconds()).toString();
-        return candidates(LINGERING, Tuple.of(closeAfter, config.lease().reaperBatch()))
-                .onItem().transformToUniAndConcatenate(candidate -> isolated(candidate, pool.withTransaction(connection -> connection
-                        .preparedQuery(CLOSE).execute(Tuple.of(candidate.sessionId(), candidate.streamId()))
-                        .chain(rows -> {
-                            if (rows.size() == 0) {
-                                return Uni.createFrom().<Row>nullItem();
-                            }
-                            Row row = rows.iterator().next();
-                            return lifecycle.record(connection, row.getString("session_id"), row.getString("stream_id"),
-                                    row.getString("tenant"), LifecycleLog.Kind.CLOSED, row.getString("terminal_state"),
-                                    detail, CLOSER).replaceWith(row);
-                        }))))
-                .filter(row -> row != null)
+                .put("closeAfterSeconds", closeAfter).toString();
+        return sweeps.each("stream closer", LINGERING, Tuple.of((double) closeAfter, config.lease().reaperBatch()),
+                        (connection, candidate) -> connection.preparedQuery(CLOSE).execute(candidate.key())
+                                .chain(rows -> {
+                                    if (rows.size() == 0) {
+                                        return Uni.createFrom().<Row>nullItem();
+                                    }
+                                    Row row = rows.iterator().next();
+                                    return lifecycle.record(connection, row.getString("session_id"),
+                                            row.getString("stream_id"), row.getString("tenant"), LifecycleLog.Kind.CLOSED,
+                                            row.getString("terminal_state"), detail, CLOSER).replaceWith(row);
+                                }))
                 .invoke(row -> doorbell.ring(new Change(row.getString("session_id"), row.getString("stream_id"),
                         row.getInteger("last_seq"), true)))
                 .collect().with(Collectors.counting()).map(Long::intValue);
-    }
-
-    /** One candidate's transaction; a failure is logged and the candidate left for the next pass. */
-    private <T> Uni<T> isolated(Candidate candidate, Uni<T> handled) {
-        return handled.onFailure().recoverWithItem(failure -> {
-            LOG.warnf("could not handle stream %s: %s", candidate.streamId(), failure.toString());
-            return null;
-        });
-    }
-
-    private Multi<Candidate> candidates(String sql, Tuple args) {
-        return pool.preparedQuery(sql).execute(args)
-                .onItem().transformToMulti(rows -> Multi.createFrom().iterable(rows))
-                .map(row -> new Candidate(row.getString("session_id"), row.getString("stream_id")));
     }
 
     private Uni<Void> interrupt(SqlConnection connection, StreamState stream) {

@@ -33,6 +33,17 @@ class AppendPlanTest {
                 .isEqualTo(AppendPlan.CANNOT_CONTINUE);
     }
 
+    @Test
+    void aContinuingBatch_isNumberedUpToTheStreamsNewLastSeq_andKnowsWhetherItHoldsContent() {
+        List<EventInput> batch = List.of(token(null), new EventInput(null, "title", null));
+        assertThat(AppendPlan.continuing(batch, 7)).extracting(AppendPlan.NewEvent::seq).containsExactly(6, 7);
+        assertThat(AppendPlan.continuing(batch, 7)).extracting(AppendPlan.NewEvent::eventClass)
+                .containsExactly(EventClass.CONTENT, EventClass.TRAILER);
+        assertThat(AppendPlan.continuing(batch, 7).get(0).data()).isEqualTo(data("{}"));
+        assertThat(AppendPlan.holdsContent(batch)).isTrue();
+        assertThat(AppendPlan.holdsContent(List.of(new EventInput(null, "title", null)))).isFalse();
+    }
+
     private static ObjectNode data(String json) {
         try {
             return (ObjectNode) JSON.readTree(json);
