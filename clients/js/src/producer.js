@@ -1,0 +1,139 @@
+// The producer of one stream: appends with explicit seqs (a retry sends the same seq and the same
+// body, so the service counts it as a duplicate if the first try was committed), heartbeats while idle.
+
+import { StreamClosedError, StreamTerminalError } from './errors.js';
+
+export class Producer {
+  /**
+   * @param status  the stream's status (as `POST .../streams` or `GET /v1/streams/{id}` answer it)
+   * @param options.heartbeatMillis  idle time before a heartbeat (default a third of the lease)
+   * @param options.maxRetryMillis   how long one append or heartbeat is retried (default 60 s)
+   * @param options.onStopped        called once with the error that stopped the producer
+   * @param options.onRetry          called before each retry with `{attempt, delayMillis, error}`
+   */
+  constructor(client, status, options = {}) {
+    this.client = client;
+    this.streamId = status.streamId;
+    this.sessionId = status.sessionId;
+    this.observe(status.journal);
+    const leaseSeconds = options.leaseSeconds ?? leaseOf(status) ?? 60;
+    this.heartbeatMillis = options.heartbeatMillis ?? Math.max(500, (leaseSeconds * 1000) / 3);
+    this.maxRetryMillis = options.maxRetryMillis ?? 60000;
+    this.onStopped = options.onStopped;
+    this.onRetry = options.onRetry;
+    this.stopped = null;
+    this.timer = null;
+    this.queue = Promise.resolve();
+    this.schedule();
+  }
+
+  /**
+   * Appends events (`{type, data}`, one or an array) as one atomic batch at the next seqs; appends run
+   * one after another in call order. Resolves with the service's answer once it is durable.
+   */
+  append(events) {
+    const batch = Array.isArray(events) ? events : [events];
+    const sent = this.queue.then(() => this.send(batch));
+    this.queue = sent.catch(() => {});
+    return sent;
+  }
+
+  token(text) {
+    return this.append({ type: 'token', data: { text } });
+  }
+
+  /** The turn completed (`done`); `data.message` may carry the final assistant message. */
+  done(data = {}) {
+    return this.append({ type: 'done', data });
+  }
+
+  /** The turn failed (`error`); `data` is handed to readers as the settlement's error. */
+  error(data = {}) {
+    return this.append({ type: 'error', data });
+  }
+
+  /** Closes the stream (`stream_end`); nothing can be appended after it. */
+  end(data = {}) {
+    return this.append({ type: 'stream_end', data });
+  }
+
+  /** Extends the lease now (the timer does this while the producer is idle). */
+  async heartbeat() {
+    if (this.stopped) {
+      throw this.stopped;
+    }
+    try {
+      await this.client.retrying('POST', `/v1/streams/${encodeURIComponent(this.streamId)}/heartbeat`,
+        { onRetry: this.onRetry }, this.maxRetryMillis);
+    } catch (error) {
+      this.stopOn(error);
+      throw error;
+    }
+    this.schedule();
+  }
+
+  /** Stops the heartbeat timer (the stream stays as it is). */
+  close() {
+    clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  async send(batch) {
+    if (this.stopped) {
+      throw this.stopped;
+    }
+    const events = batch.map((event, i) => {
+      const sent = { seq: this.lastSeq + 1 + i, type: event.type };
+      if (event.data !== undefined) {
+        sent.data = event.data;
+      }
+      return sent;
+    });
+    let result;
+    try {
+      result = await this.client.retrying('POST', `/v1/streams/${encodeURIComponent(this.streamId)}/events`,
+        { body: { events }, onRetry: this.onRetry }, this.maxRetryMillis);
+    } catch (error) {
+      this.stopOn(error);
+      throw error;
+    }
+    this.observe(result);
+    this.schedule();
+    return result;
+  }
+
+  observe(journal) {
+    this.lastSeq = journal.lastSeq;
+    this.terminal = journal.terminal;
+    this.terminalState = journal.terminalState || null;
+    this.closed = journal.closed;
+  }
+
+  /** A superseded or closed stream takes no more content: the producer stops at once. */
+  stopOn(error) {
+    const over = (error instanceof StreamTerminalError && error.superseded) || error instanceof StreamClosedError;
+    if (!over || this.stopped) {
+      return;
+    }
+    this.stopped = error;
+    this.close();
+    if (typeof this.onStopped === 'function') {
+      this.onStopped(error);
+    }
+  }
+
+  schedule() {
+    this.close();
+    if (this.terminal || this.closed || this.stopped) {
+      return;
+    }
+    this.timer = setTimeout(() => this.heartbeat().catch(() => {}), this.heartbeatMillis);
+    this.timer.unref?.();
+  }
+}
+
+/** The lease a status shows (its expiry after its last activity), in seconds, or null. */
+function leaseOf(status) {
+  const seconds = (Date.parse(status.leaseExpiresAt) - Date.parse(status.lastEventAt || status.createdAt)) / 1000;
+  return Number.isFinite(seconds) && seconds > 0 ? seconds : null;
+}
