@@ -28,8 +28,8 @@ export class StreamTerminalError extends JournalError {
   }
 }
 
-/** 409 `stream-closed`: the stream took `stream_end`; it accepts nothing more. */
-export class StreamClosedError extends JournalError {
+/** 409 `stream-closed`: the stream is closed (`stream_end`, or superseded); it accepts nothing more. */
+export class StreamClosedError extends StreamTerminalError {
   constructor(status, problem) {
     super(status, problem);
     this.name = 'StreamClosedError';

@@ -259,7 +259,8 @@ export class StreamTerminalError extends JournalError {
   readonly terminalState: TerminalState | null;
   readonly superseded: boolean;
 }
-export class StreamClosedError extends JournalError {}
+/** Also a StreamTerminalError: a closed stream is terminal too. */
+export class StreamClosedError extends StreamTerminalError {}
 export class SessionBusyError extends JournalError {
   readonly activeStreamId: string | null;
 }

@@ -111,7 +111,7 @@ export class Producer {
 
   /** A superseded or closed stream takes no more content: the producer stops at once. */
   stopOn(error) {
-    const over = (error instanceof StreamTerminalError && error.superseded) || error instanceof StreamClosedError;
+    const over = error instanceof StreamClosedError || (error instanceof StreamTerminalError && error.superseded);
     if (!over || this.stopped) {
       return;
     }

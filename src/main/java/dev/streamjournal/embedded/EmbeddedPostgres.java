@@ -68,6 +68,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
             Binaries binaries = Binaries.locate(source);
             EmbeddedPostgres server = new EmbeddedPostgres(binaries.bin(), binaries.prefix(), data, freePort(), durable);
             server.initIfEmpty(binaries.runsAsPostgresUser());
+            server.stopLeftover();
             server.startServer();
             return server;
         } catch (IOException e) {
@@ -125,6 +126,23 @@ public final class EmbeddedPostgres implements AutoCloseable {
         }
         run(List.of(bin.resolve("initdb").toString(), "-D", dataDir.toString(), "-U", USER, "-A", "trust",
                 "-E", "UTF8", "--no-locale"));
+    }
+
+    /**
+     * A server a killed service left running (it outlives a {@code kill -9} of its parent) still holds the
+     * data directory: it is stopped, so the service starts again after a crash as after a clean stop.
+     */
+    private void stopLeftover() throws IOException, InterruptedException {
+        if (!Files.exists(dataDir.resolve("postmaster.pid"))) {
+            return;
+        }
+        try {
+            run(List.of(bin.resolve("pg_ctl").toString(), "-D", dataDir.toString(), "status"));
+        } catch (IOException notRunning) {
+            return; // a stale pid file: PostgreSQL removes it itself at start
+        }
+        LOG.warnf("a PostgreSQL left running by an earlier run holds %s; stopping it", dataDir);
+        run(List.of(bin.resolve("pg_ctl").toString(), "-D", dataDir.toString(), "-m", "fast", "-w", "stop"));
     }
 
     private void startServer() throws IOException, InterruptedException {

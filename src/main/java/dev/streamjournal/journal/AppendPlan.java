@@ -122,7 +122,8 @@ public record AppendPlan(List<NewEvent> inserts, int duplicates, TerminalState t
             if (closed) {
                 throw new ProblemException(409, "stream-closed", "Stream closed",
                         "stream " + stream.streamId() + " is closed; it accepts no more events",
-                        Map.of("streamId", stream.streamId()));
+                        terminalState == null ? Map.of("streamId", stream.streamId())
+                                : Map.of("streamId", stream.streamId(), "terminalState", terminalState.word()));
             }
             EventClass eventClass = EventClass.of(input.type()).orElseThrow();
             if (terminalState != null && (eventClass == EventClass.CONTENT || eventClass == EventClass.TERMINAL)) {

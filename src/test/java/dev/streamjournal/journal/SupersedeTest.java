@@ -61,7 +61,8 @@ class SupersedeTest {
                 .body("journal.closed", equalTo(true));
 
         // the old producer cannot touch the session any more
-        append(old, List.of(token("late"))).statusCode(409).body("type", endsWith("/stream-closed"));
+        append(old, List.of(token("late"))).statusCode(409).body("type", endsWith("/stream-closed"))
+                .body("terminalState", equalTo("superseded"));
         append(old, List.of(event("done", Map.of()))).statusCode(409).body("type", endsWith("/stream-closed"));
         given().post("/v1/streams/{id}/heartbeat", old).then().statusCode(409).body("type", endsWith("/stream-terminal"));
 
