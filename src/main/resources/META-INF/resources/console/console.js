@@ -1,0 +1,266 @@
+// The operator console: live streams, a session (transcript, streams and their outcomes, a live tail),
+// a stream's lifecycle timeline, and the audit with its NDJSON export. It uses the client library and
+// the public API only; everything it shows is set as text, never as HTML.
+
+import { JournalClient, JournalError } from './lib/index.js';
+
+const TOKEN_KEY = 'stream-journal.console.token';
+const POLL_MILLIS = Number(new URLSearchParams(location.search).get('poll')) || 2000;
+const client = new JournalClient({ token: () => sessionStorage.getItem(TOKEN_KEY) || null });
+
+const $ = (selector) => document.querySelector(selector);
+
+/** An element with properties (`class`, `data-*` as attributes) and children (text or elements). */
+function el(tag, properties = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(properties)) {
+    if (name === 'class') element.className = value;
+    else if (name.startsWith('data-')) element.setAttribute(name, value);
+    else element[name] = value;
+  }
+  for (const child of children) element.append(child ?? '');
+  return element;
+}
+
+const link = (text, hash) => el('a', { href: hash, textContent: text, className: 'mono' });
+const sessionLink = (id) => link(id, `#/session?id=${encodeURIComponent(id)}`);
+const timelineLink = (id) => link(id, `#/timeline?streamId=${encodeURIComponent(id)}`);
+const time = (iso) => (iso ? new Date(iso).toLocaleString() : '');
+
+function say(text, error = false) {
+  $('#status').textContent = text;
+  $('#status').className = error ? 'error' : '';
+}
+
+function problem(error) {
+  if (error instanceof JournalError) {
+    say(`${error.status} ${error.slug || ''}: ${error.message}`, true);
+  } else {
+    say(String(error?.message || error), true);
+  }
+}
+
+function fill(tbody, rows) {
+  tbody.replaceChildren(...rows.map((cells) => el('tr', {}, ...cells.map((cell) => el('td', {}, cell)))));
+}
+
+const views = {
+  live: {
+    enter() {
+      this.refresh();
+      this.timer = setInterval(() => this.refresh(), POLL_MILLIS);
+    },
+    leave() {
+      clearInterval(this.timer);
+    },
+    async refresh() {
+      try {
+        const [active, terminal, closed] = await Promise.all(['active', 'terminal', 'closed']
+          .map((state) => client.listStreams({ state, limit: state === 'active' ? 200 : 10 })));
+        fill($('#live-active tbody'), active.streams.map((s) => [timelineLink(s.streamId), sessionLink(s.sessionId),
+          String(s.journal.lastSeq), s.journal.lastEvent || '', time(s.createdAt), time(s.leaseExpiresAt)]));
+        $('#live-active tbody').querySelectorAll('tr').forEach((row, i) => row.setAttribute('data-stream', active.streams[i].streamId));
+        $('#live-none').hidden = active.streams.length > 0;
+        const ended = [...terminal.streams, ...closed.streams]
+          .sort((a, b) => b.createdAt.localeCompare(a.createdAt)).slice(0, 10);
+        fill($('#live-ended tbody'), ended.map((s) => [timelineLink(s.streamId), sessionLink(s.sessionId),
+          `${s.journal.terminalState}${s.journal.closed ? ', closed' : ''}`, String(s.journal.lastSeq), s.journal.lastEvent || '']));
+        $('#live-ended tbody').querySelectorAll('tr').forEach((row, i) => row.setAttribute('data-stream', ended[i].streamId));
+        $('#live-updated').textContent = `updated ${new Date().toLocaleTimeString()}`;
+        say(`${active.streams.length} live stream(s)`);
+      } catch (error) {
+        problem(error);
+      }
+    },
+  },
+
+  session: {
+    enter(params) {
+      const id = params.get('id');
+      $('#session-form').sessionId.value = id || '';
+      $('#session-body').hidden = !id;
+      if (id) this.open(id);
+    },
+    leave() {
+      this.channel?.close();
+      this.channel = null;
+    },
+    open(id) {
+      this.leave();
+      this.id = id;
+      $('#session-live').textContent = '';
+      $('#session-live-stream').textContent = '';
+      $('#session-live-outcome').textContent = '';
+      this.load();
+      // the session channel: the newest stream from its start, then every later one
+      this.channel = client.session(id, {
+        onStreamStarted: ({ streamId }) => {
+          $('#session-live-stream').textContent = streamId;
+          $('#session-live').textContent = '';
+          this.outcome('active');
+          this.load();
+        },
+        onEvent: (event) => {
+          if (event.streamId !== $('#session-live-stream').textContent) return;
+          if (event.type === 'token') $('#session-live').append(event.data?.text ?? '');
+          else if (event.type === 'tool') $('#session-live').append(`\n[tool ${event.data?.name ?? ''}]\n`);
+        },
+        onSettlement: (settlement) => {
+          if (settlement.streamId === $('#session-live-stream').textContent) this.outcome(settlement.outcome);
+          this.load();
+        },
+        onFailure: problem,
+      });
+    },
+    outcome(word) {
+      $('#session-live-outcome').replaceChildren(el('span', { class: `outcome-${word}`, 'data-outcome': word, textContent: word }));
+    },
+    async load() {
+      const id = this.id;
+      const turn = (this.turn || 0) + 1;
+      this.turn = turn;
+      try {
+        const view = await client.getSession(id);
+        const settlements = await Promise.all(view.streams.map((s) => client.settle(s.streamId)));
+        if (turn !== this.turn) return; // a later load is on its way
+        $('#session-id').textContent = view.sessionId;
+        $('#session-revision').textContent = String(view.revision);
+        $('#session-transcript').replaceChildren(...view.messages.map((m) => el('li', { 'data-role': m.role, 'data-stream': m.streamId },
+          el('span', { class: 'meta', textContent: `${m.role} · ${m.streamId}${m.terminalState ? ` · ${m.terminalState}` : ''} · ${time(m.at)}` }),
+          m.content || '')));
+        fill($('#session-streams tbody'), view.streams.map((s, i) => [timelineLink(s.streamId),
+          el('span', { class: `outcome-${settlements[i].outcome}`, textContent: settlements[i].outcome }),
+          s.journal.terminalState || '', String(s.journal.lastSeq), time(s.createdAt)]));
+        $('#session-streams tbody').querySelectorAll('tr').forEach((row, i) => {
+          row.setAttribute('data-stream', view.streams[i].streamId);
+          row.setAttribute('data-outcome', settlements[i].outcome);
+        });
+        $('#session-body').hidden = false;
+        say(`session ${id}: ${view.messages.length} message(s), ${view.streams.length} stream(s)`);
+      } catch (error) {
+        problem(error);
+      }
+    },
+  },
+
+  timeline: {
+    async enter(params) {
+      const form = $('#timeline-form');
+      form.streamId.value = params.get('streamId') || '';
+      form.sessionId.value = params.get('sessionId') || '';
+      $('#timeline').replaceChildren();
+      const filter = { streamId: form.streamId.value || undefined, sessionId: form.sessionId.value || undefined };
+      if (!filter.streamId && !filter.sessionId) return;
+      try {
+        const entries = [];
+        let after;
+        do {
+          const page = await client.auditLifecycle({ ...filter, after, limit: 1000 });
+          entries.push(...page.entries);
+          after = page.next;
+        } while (after && entries.length < 10000);
+        $('#timeline').replaceChildren(...entries.map((entry) => el('li', { 'data-kind': entry.kind, 'data-stream': entry.streamId },
+          el('span', { class: 'kind', textContent: entry.kind + (entry.state ? `: ${entry.state}` : '') }), ' ',
+          timelineLink(entry.streamId),
+          el('div', { class: 'meta', textContent: `${time(entry.at)} · by ${entry.principal}` }),
+          entry.detail && Object.keys(entry.detail).length ? el('div', { class: 'meta mono', textContent: JSON.stringify(entry.detail) }) : '')));
+        say(`${entries.length} lifecycle entr${entries.length === 1 ? 'y' : 'ies'}`);
+      } catch (error) {
+        problem(error);
+      }
+    },
+  },
+
+  audit: {
+    enter(params) {
+      const form = $('#audit-form');
+      for (const name of ['sessionId', 'streamId', 'type']) form[name].value = params.get(name) || '';
+    },
+    filter() {
+      const form = $('#audit-form');
+      const filter = {};
+      for (const name of ['sessionId', 'streamId', 'type']) if (form[name].value) filter[name] = form[name].value.trim();
+      for (const name of ['from', 'to']) if (form[name].value) filter[name] = new Date(form[name].value).toISOString();
+      return filter;
+    },
+    async search(after) {
+      try {
+        const page = await client.auditEvents({ ...this.filter(), limit: $('#audit-form').limit.value || 100, after });
+        fill($('#audit-events tbody'), page.events.map((e) => [String(e.position), timelineLink(e.streamId), String(e.seq),
+          e.type, time(e.at), el('span', { class: 'mono', textContent: JSON.stringify(e.data) })]));
+        $('#audit-events tbody').querySelectorAll('td:last-child').forEach((cell) => cell.classList.add('data'));
+        this.next = page.next;
+        $('#audit-next').hidden = !page.next;
+        say(`${page.events.length} event(s)${page.next ? ', more on the next page' : ''}`);
+      } catch (error) {
+        problem(error);
+      }
+    },
+    async export() {
+      try {
+        const response = await client.auditExport(this.filter());
+        const reader = response.body.getReader();
+        const chunks = [];
+        let lines = 0;
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          chunks.push(value);
+          for (const byte of value) if (byte === 10) lines++;
+        }
+        const name = `audit-${new Date().toISOString().replace(/[:.]/g, '-')}.ndjson`;
+        const href = URL.createObjectURL(new Blob(chunks, { type: 'application/x-ndjson' }));
+        $('#audit-export-result').replaceChildren(`${lines} event(s) exported: `,
+          el('a', { href, download: name, textContent: name, id: 'audit-export-link' }));
+      } catch (error) {
+        problem(error);
+      }
+    },
+  },
+};
+
+let current = null;
+
+/** Shows `hash`, also when it is already the current one (the same search again). */
+function go(hash) {
+  if (location.hash === hash) route();
+  else location.hash = hash;
+}
+
+function route() {
+  const [path, query] = location.hash.replace(/^#\/?/, '').split('?');
+  const name = views[path] ? path : 'live';
+  current?.leave?.();
+  for (const section of document.querySelectorAll('main > section')) section.hidden = section.id !== `view-${name}`;
+  for (const tab of document.querySelectorAll('nav a')) tab.classList.toggle('current', tab.dataset.view === name);
+  say('');
+  current = views[name];
+  current.enter(new URLSearchParams(query || ''));
+}
+
+$('#token').value = sessionStorage.getItem(TOKEN_KEY) || '';
+$('#token-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const token = $('#token').value.trim();
+  if (token) sessionStorage.setItem(TOKEN_KEY, token);
+  else sessionStorage.removeItem(TOKEN_KEY);
+  route();
+});
+$('#session-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  go(`#/session?id=${encodeURIComponent(event.target.sessionId.value.trim())}`);
+});
+$('#timeline-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const query = new URLSearchParams();
+  for (const name of ['streamId', 'sessionId']) if (event.target[name].value.trim()) query.set(name, event.target[name].value.trim());
+  go(`#/timeline?${query}`);
+});
+$('#audit-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  views.audit.search();
+});
+$('#audit-next').addEventListener('click', () => views.audit.search(views.audit.next));
+$('#audit-export').addEventListener('click', () => views.audit.export());
+window.addEventListener('hashchange', route);
+route();
