@@ -12,7 +12,13 @@ import jakarta.enterprise.event.Observes;
 public class ConsoleRoute {
 
     void route(@Observes Router router) {
-        router.get("/console").handler(context -> context.response()
-                .setStatusCode(301).putHeader("Location", "/console/").end());
+        // a Vert.x route of "/console" also matches "/console/": only the path without the slash moves
+        router.get("/console").handler(context -> {
+            if (context.request().path().equals("/console")) {
+                context.response().setStatusCode(301).putHeader("Location", "/console/").end();
+            } else {
+                context.next();
+            }
+        });
     }
 }

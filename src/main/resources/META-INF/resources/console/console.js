@@ -152,13 +152,12 @@ const views = {
       const filter = { streamId: form.streamId.value || undefined, sessionId: form.sessionId.value || undefined };
       if (!filter.streamId && !filter.sessionId) return;
       try {
+        // the log's cursor goes on at its tail (for tailing): a short page is the end for now
         const entries = [];
-        let after;
-        do {
-          const page = await client.auditLifecycle({ ...filter, after, limit: 1000 });
+        for (let after, page; !page || (page.entries.length === 1000 && entries.length < 10000); after = page.next) {
+          page = await client.auditLifecycle({ ...filter, after, limit: 1000 });
           entries.push(...page.entries);
-          after = page.next;
-        } while (after && entries.length < 10000);
+        }
         $('#timeline').replaceChildren(...entries.map((entry) => el('li', { 'data-kind': entry.kind, 'data-stream': entry.streamId },
           el('span', { class: 'kind', textContent: entry.kind + (entry.state ? `: ${entry.state}` : '') }), ' ',
           timelineLink(entry.streamId),
@@ -175,6 +174,7 @@ const views = {
     enter(params) {
       const form = $('#audit-form');
       for (const name of ['sessionId', 'streamId', 'type']) form[name].value = params.get(name) || '';
+      if ([...params.keys()].length > 0) this.search();
     },
     filter() {
       const form = $('#audit-form');
