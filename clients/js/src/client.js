@@ -1,7 +1,7 @@
 // The client: one per service (and identity). Plain requests, the live reads, the producer.
 
 import { DEFAULT_BACKOFF, backoffDelay, sleep } from './backoff.js';
-import { JournalError, NetworkError, errorOf } from './errors.js';
+import { NetworkError, errorOf, transient } from './errors.js';
 import { SessionChannel, Tail } from './live.js';
 import { Producer } from './producer.js';
 
@@ -21,6 +21,7 @@ export class JournalClient {
     this.backoff = { ...DEFAULT_BACKOFF, ...(options.backoff || {}) };
     this.retryMillis = options.retryMillis ?? 1000;
     this.maxUnauthorized = options.maxUnauthorized ?? 3;
+    this.idleTimeoutMillis = options.idleTimeoutMillis ?? 45000;
   }
 
   /** The bearer token to send now, or null with authentication off. */
@@ -54,7 +55,8 @@ export class JournalClient {
     let response;
     try {
       response = await this.fetch(this.url(path, query), {
-        method, headers, signal, cache: 'no-store', body: body === undefined ? undefined : JSON.stringify(body),
+        method, headers, signal, cache: 'no-store',
+        body: body === undefined || typeof body === 'string' ? body : JSON.stringify(body),
       });
     } catch (error) {
       if (signal?.aborted) {
@@ -178,14 +180,6 @@ export class JournalClient {
   async producer(streamId, options) {
     return new Producer(this, await this.status(streamId), options);
   }
-}
-
-/** True for failures a retry of the same request may get past. */
-export function transient(error) {
-  if (error instanceof NetworkError) {
-    return true;
-  }
-  return error instanceof JournalError && [429, 502, 503, 504].includes(error.status);
 }
 
 function newId() {

@@ -80,3 +80,11 @@ function slugOf(problem) {
   const type = problem && typeof problem.type === 'string' ? problem.type : '';
   return type.startsWith(PROBLEMS) ? type.slice(PROBLEMS.length) : null;
 }
+
+/** True for failures a retry of the same request may get past (nothing was refused). */
+export function transient(error) {
+  if (error instanceof NetworkError) {
+    return true;
+  }
+  return error instanceof JournalError && [429, 502, 503, 504].includes(error.status);
+}

@@ -116,8 +116,10 @@ export interface ClientOptions {
   backoff?: Partial<BackoffPolicy>;
   /** The wait after a drain or expiry when the service gave no `retry:` (WebSocket); default 1000. */
   retryMillis?: number;
-  /** Consecutive 401s a live read refreshes its token through before it fails; default 3. */
+  /** Consecutive 401s (or failures of the token provider) a live read tries through before it fails; default 3. */
   maxUnauthorized?: number;
+  /** A live SSE connection that brings nothing (not even a keep-alive) this long is replaced; default 45000. */
+  idleTimeoutMillis?: number;
 }
 
 export type LiveItem =

@@ -11,15 +11,18 @@ const TOKEN_EXPIRED = 'token expired: reconnect with a fresh token';
 
 /**
  * What a live read hands out. Items are `{kind: 'event', event}`, `{kind: 'settlement', settlement}`
- * and, on a session channel, `{kind: 'stream_started', streamId, sessionId}`. Without callbacks every
- * item waits for the async iterator; with callbacks, an iterator sees the items from when it starts.
+ * and, on a session channel, `{kind: 'stream_started', streamId, sessionId}`, to the callbacks and to
+ * one async iterator. Without item callbacks every item waits for the iterator; with them, the
+ * iterator gets the items from when it is asked for. Leaving the iterator's loop early closes the read.
  */
+const ITEM_HANDLERS = ['onEvent', 'onSettlement', 'onRestored', 'onError', 'onStale', 'onMissing', 'onStreamStarted'];
+
 class LiveRead {
   constructor(client, handlers) {
     this.client = client;
     this.handlers = handlers || {};
-    this.buffering = !['onEvent', 'onSettlement', 'onRestored', 'onError', 'onStale', 'onMissing', 'onStreamStarted']
-      .some((name) => typeof this.handlers[name] === 'function');
+    this.buffering = !ITEM_HANDLERS.some((name) => typeof this.handlers[name] === 'function');
+    this.iterated = false;
     this.items = [];
     this.wake = null;
     this.finished = false;
@@ -40,22 +43,34 @@ class LiveRead {
     this.end({ reason: 'closed' });
   }
 
-  async *[Symbol.asyncIterator]() {
+  [Symbol.asyncIterator]() {
+    if (this.iterated) {
+      throw new TypeError('a live read has one iterator');
+    }
+    this.iterated = true;
     this.buffering = true;
-    for (;;) {
-      if (this.items.length > 0) {
-        yield this.items.shift();
-        continue;
-      }
-      if (this.finished) {
-        if (this.failure) {
-          throw this.failure;
+    return this.iterate();
+  }
+
+  async *iterate() {
+    try {
+      for (;;) {
+        if (this.items.length > 0) {
+          yield this.items.shift();
+          continue;
         }
-        return;
+        if (this.finished) {
+          if (this.failure) {
+            throw this.failure;
+          }
+          return;
+        }
+        await new Promise((resolve) => {
+          this.wake = resolve;
+        });
       }
-      await new Promise((resolve) => {
-        this.wake = resolve;
-      });
+    } finally {
+      this.close(); // a loop left early (break, return, throw) ends the read and its connection
     }
   }
 
@@ -75,6 +90,9 @@ class LiveRead {
    * again, and only a change (another outcome, another newer stream) is news.
    */
   settle(settlement) {
+    if (this.finished) {
+      return;
+    }
     const key = `${settlement.outcome}:${settlement.currentStreamId || ''}`;
     if (this.settled.get(settlement.streamId) === key) {
       return;
@@ -145,33 +163,55 @@ class LiveRead {
   /**
    * Connects again and again until the read is over. `connect(token, signal)` reads one connection and
    * resolves with how it ended: `{retryMillis}` for a server hint, `{immediate}` to resume at once, or
-   * nothing (backoff with jitter); it throws a JournalError for a refused connection.
+   * nothing (backoff with jitter); it throws a JournalError for a refused connection, which
+   * `onRefused(error)` may turn into such an ending (else the read fails with it).
    */
-  async run(connect, onRefused) {
+  start(connect, onRefused) {
+    this.loop(connect, onRefused).catch((error) => this.fail(error));
+  }
+
+  async loop(connect, onRefused) {
     let attempt = 0;
     let refresh = false;
-    let unauthorized = 0;
+    let refusals = 0;
+    let previous = null;
     while (!this.finished) {
       const progressBefore = this.progress;
       let ending;
+      let token;
       try {
-        const token = await this.client.token({ refresh });
-        this.stats.connections++;
-        ending = (await connect(token, this.controller.signal)) || { reason: 'ended' };
-        unauthorized = 0;
+        token = await this.client.token({ refresh });
       } catch (error) {
-        if (this.finished) {
-          return;
+        // the app's token provider failed: like a 401, a few tries with a fresh token, then the end
+        if (++refusals > this.client.maxUnauthorized) {
+          throw error;
         }
-        if (!(error instanceof JournalError)) {
-          ending = { reason: 'network', error };
-        } else if (error.status === 401 && ++unauthorized <= this.client.maxUnauthorized) {
-          ending = { reason: 'unauthorized', refresh: true, immediate: unauthorized === 1 };
-        } else if (error.status >= 500 || error.status === 429 || error.status === 408) {
-          ending = { reason: 'unavailable', error };
-        } else if (!(await onRefused?.(error))) {
-          this.fail(error);
-          return;
+        ending = { reason: 'token-provider', refresh: true, error };
+      }
+      if (this.finished) {
+        return;
+      }
+      if (!ending) {
+        try {
+          this.stats.connections++;
+          ending = (await connect(token, this.controller.signal)) || { reason: 'ended' };
+          refusals = 0;
+        } catch (error) {
+          if (this.finished) {
+            return;
+          }
+          if (!(error instanceof JournalError)) {
+            ending = { reason: 'network', error };
+          } else if (error.status === 401 && ++refusals <= this.client.maxUnauthorized) {
+            ending = { reason: 'unauthorized', refresh: true, immediate: refusals === 1 };
+          } else if (error.status >= 500 || error.status === 429 || error.status === 408) {
+            ending = { reason: 'unavailable', error };
+          } else {
+            ending = onRefused ? await onRefused(error) : null;
+            if (!ending) {
+              throw error;
+            }
+          }
         }
       }
       if (this.finished) {
@@ -181,8 +221,11 @@ class LiveRead {
         attempt = 0;
       }
       refresh = ending.refresh === true;
+      // a gap is resumed at once, but not twice in a row: something between keeps producing it
+      const immediate = ending.immediate && !(ending.reason === 'gap' && previous === 'gap');
+      previous = ending.reason;
       const delayMillis = ending.retryMillis != null ? hintedDelay(ending.retryMillis)
-        : ending.immediate ? 0 : backoffDelay(attempt++, this.client.backoff);
+        : immediate ? 0 : backoffDelay(attempt++, this.client.backoff);
       this.stats.reconnects++;
       this.call('onReconnect', { reason: ending.reason, delayMillis, error: ending.error || null });
       try {
@@ -193,11 +236,16 @@ class LiveRead {
     }
   }
 
-  /** Reads one SSE response; `frame(frame)` returns 'gap' to drop the connection and resume at once. */
+  /**
+   * Reads one SSE response; `frame(frame)` returns 'gap' to drop the connection and resume at once. A
+   * connection that brings nothing, not even the service's keep-alive (every 15 s), for
+   * `idleTimeoutMillis` is taken for dead (a half-open connection after a network change) and replaced.
+   */
   async readSse(response, frame) {
     let retryMillis = this.client.retryMillis;
     let hint = null;
     let gap = false;
+    let idle = false;
     const parser = new SseParser((parsed) => {
       if (parsed.retry !== null) {
         retryMillis = parsed.retry;
@@ -209,28 +257,44 @@ class LiveRead {
           hint = { reason: 'token-expired', refresh: true };
         }
       }
-      if (!gap && !this.finished && parsed.event !== null) {
+      if (!gap && !this.finished && parsed.event !== null && parsed.data !== null) {
         gap = frame(parsed) === 'gap';
       }
     });
     const reader = response.body.getReader();
     const decoder = new TextDecoder();
+    let timer = null;
+    const watch = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        idle = true;
+        reader.cancel().catch(() => {});
+      }, this.client.idleTimeoutMillis);
+    };
+    let done = false;
     try {
-      while (!gap && !this.finished) {
-        const { value, done } = await reader.read();
-        if (done) {
+      watch();
+      while (!gap && !this.finished && !idle) {
+        const next = await reader.read();
+        if (next.done) {
+          done = true;
           parser.end();
           break;
         }
-        parser.push(decoder.decode(value, { stream: true }));
+        watch();
+        parser.push(decoder.decode(next.value, { stream: true }));
       }
     } finally {
-      if (gap || this.finished) {
+      clearTimeout(timer);
+      if (!done) {
         reader.cancel().catch(() => {});
       }
     }
     if (gap) {
       return { reason: 'gap', immediate: true };
+    }
+    if (idle) {
+      return { reason: 'idle' };
     }
     return hint ? { ...hint, retryMillis } : { reason: 'ended' };
   }
@@ -264,7 +328,7 @@ export class Tail extends LiveRead {
     this.streamId = streamId;
     this.lastSeq = options.after || 0;
     this.sawStreamEnd = false;
-    this.run((token, signal) => this.connect(token, signal), (error) => this.refused(error));
+    this.start((token, signal) => this.connect(token, signal), (error) => this.refused(error));
   }
 
   position() {
@@ -275,11 +339,13 @@ export class Tail extends LiveRead {
     const response = await this.openSse(`/v1/streams/${encodeURIComponent(this.streamId)}/events`, token,
       this.lastSeq > 0 ? String(this.lastSeq) : null, signal);
     const ending = await this.readSse(response, (frame) => this.frame(frame));
-    if (this.sawStreamEnd && !this.finished) {
-      // the service ends a tail after stream_end; when stream_end itself ended the stream, its
-      // settlement follows it, and a cut between the two is answered by one read, not a reconnect
+    // the service ends a tail after stream_end; a tail resumed at or past it gets the settlement (with
+    // `closed`) and the end. When stream_end itself ended the stream its settlement follows it, and a
+    // cut between the two is answered by one read, not a reconnect.
+    const closed = this.settlement?.closed && this.lastSeq >= this.settlement.lastSeq;
+    if ((this.sawStreamEnd || closed) && !this.finished) {
       if (!this.settlement) {
-        this.settle(await this.client.settle(this.streamId));
+        this.settle(await this.client.settle(this.streamId, { signal: this.controller.signal }));
       }
       this.end({ reason: 'stream_end' });
     }
@@ -312,15 +378,20 @@ export class Tail extends LiveRead {
     return null;
   }
 
-  /** A tail of an unknown stream settles `missing` (read from the service) and ends. */
+  /**
+   * A 404: the settlement says whether the stream is `missing` (the tail ends with it) or was created
+   * meanwhile (a tail opened in parallel with the create), which the next connection reads.
+   */
   async refused(error) {
     if (error.status !== 404) {
-      return false;
+      return null;
     }
-    const settlement = await this.client.settle(this.streamId);
-    this.settle(settlement);
-    this.end({ reason: settlement.outcome });
-    return true;
+    const settlement = await this.client.settle(this.streamId, { signal: this.controller.signal });
+    if (settlement.outcome === 'missing' || settlement.outcome === 'stale') {
+      this.settle(settlement);
+      this.end({ reason: settlement.outcome });
+    }
+    return { reason: 'not-found' };
   }
 }
 
@@ -335,25 +406,44 @@ export class SessionChannel extends LiveRead {
     this.sessionId = sessionId;
     this.lastEventId = options.lastEventId || null;
     this.seqs = new Map();
+    this.open = new Map(); // streams not yet ended (stream_end, stale, missing) -> their last id
+    this.replaying = new Set();
     const websocket = options.transport === 'websocket';
     if (websocket && typeof client.WebSocket !== 'function') {
       throw new TypeError('no WebSocket here: pass one as the WebSocket option of the client (Node 20: the ws package)');
     }
-    this.run((token, signal) => (websocket ? this.connectWebSocket(token, signal) : this.connectSse(token, signal)));
+    this.start((token, signal) => (websocket ? this.connectWebSocket(token, signal) : this.connectSse(token, signal)));
   }
 
   position() {
     return { sessionId: this.sessionId, lastEventId: this.lastEventId };
   }
 
+  /**
+   * Where to resume: the oldest stream that has not ended, so that frames of an older stream that come
+   * after a newer stream's first ones are not skipped; newer streams are then sent again from their
+   * start, and what was taken before is dropped without counting it as a duplicate.
+   */
+  cursor() {
+    const oldest = this.open.values().next();
+    const cursor = oldest.done ? this.lastEventId : oldest.value;
+    const from = cursor ? cursor.slice(0, cursor.lastIndexOf(':')) : null;
+    this.replaying = new Set([...this.seqs.keys()].filter((streamId) => streamId !== from));
+    return cursor;
+  }
+
   async connectSse(token, signal) {
     const response = await this.openSse(`/v1/sessions/${encodeURIComponent(this.sessionId)}/events`, token,
-      this.lastEventId, signal);
+      this.cursor(), signal);
     return this.readSse(response, (frame) => this.frame(frame.event, frame.id, JSON.parse(frame.data)));
   }
 
   connectWebSocket(token, signal) {
-    const query = this.lastEventId ? `?lastEventId=${encodeURIComponent(this.lastEventId)}` : '';
+    if (signal.aborted) {
+      return Promise.resolve({ reason: 'closed' });
+    }
+    const cursor = this.cursor();
+    const query = cursor ? `?lastEventId=${encodeURIComponent(cursor)}` : '';
     const url = this.client.url(`/v1/sessions/${encodeURIComponent(this.sessionId)}/live${query}`).replace(/^http/, 'ws');
     const protocols = ['stream-journal.v1'];
     if (token) {
@@ -368,13 +458,22 @@ export class SessionChannel extends LiveRead {
       socket.onopen = () => {
         opened = true;
       };
+      let dropping = false; // after a gap: the messages still on their way are not taken
       socket.onmessage = (message) => {
-        const frame = JSON.parse(typeof message.data === 'string' ? message.data : String(message.data));
+        if (dropping || this.finished) {
+          return;
+        }
+        let frame;
+        try {
+          frame = JSON.parse(typeof message.data === 'string' ? message.data : String(message.data));
+        } catch {
+          frame = { event: null };
+        }
         if (frame.event === 'error') {
           problem = frame.data;
-        } else if (!this.finished && this.frame(frame.event, frame.id, frame.data) === 'gap') {
+        } else if (typeof frame.event !== 'string' || this.frame(frame.event, frame.id, frame.data) === 'gap') {
+          dropping = true;
           socket.close(1000);
-          this.resumeAtOnce = true;
         }
       };
       socket.onerror = () => {}; // a close follows
@@ -382,8 +481,7 @@ export class SessionChannel extends LiveRead {
         signal.removeEventListener('abort', abort);
         if (problem) {
           reject(new JournalError(problem.status, problem));
-        } else if (this.resumeAtOnce) {
-          this.resumeAtOnce = false;
+        } else if (dropping) {
           resolve({ reason: 'gap', immediate: true });
         } else if (closed.code === 1012) {
           resolve({ reason: 'drain', retryMillis: this.client.retryMillis });
@@ -401,6 +499,9 @@ export class SessionChannel extends LiveRead {
 
   frame(event, id, data) {
     if (event === 'settlement') {
+      if (data.outcome === 'stale' || data.outcome === 'missing') {
+        this.open.delete(data.streamId);
+      }
       this.settle(data);
       return null;
     }
@@ -409,7 +510,9 @@ export class SessionChannel extends LiveRead {
     const seq = split > 0 ? Number(id.slice(split + 1)) : data.seq;
     const last = this.seqs.get(streamId);
     if (last !== undefined && seq <= last) {
-      this.stats.duplicates++;
+      if (!this.replaying.has(streamId)) {
+        this.stats.duplicates++;
+      }
       return null;
     }
     if (last !== undefined && seq > last + 1) {
@@ -418,6 +521,11 @@ export class SessionChannel extends LiveRead {
     }
     this.seqs.set(streamId, seq);
     this.lastEventId = id;
+    if (event === 'stream_end') {
+      this.open.delete(streamId);
+    } else {
+      this.open.set(streamId, id);
+    }
     if (event === 'stream_started') {
       this.progress++;
       this.push({ kind: 'stream_started', ...data }, 'onStreamStarted', data);

@@ -1,7 +1,7 @@
 // The producer of one stream: appends with explicit seqs (a retry sends the same seq and the same
 // body, so the service counts it as a duplicate if the first try was committed), heartbeats while idle.
 
-import { StreamClosedError, StreamTerminalError } from './errors.js';
+import { StreamClosedError, StreamTerminalError, transient } from './errors.js';
 
 export class Producer {
   /**
@@ -22,6 +22,8 @@ export class Producer {
     this.onStopped = options.onStopped;
     this.onRetry = options.onRetry;
     this.stopped = null;
+    this.heartbeatsOff = false;
+    this.pending = null;
     this.timer = null;
     this.queue = Promise.resolve();
     this.schedule();
@@ -29,10 +31,12 @@ export class Producer {
 
   /**
    * Appends events (`{type, data}`, one or an array) as one atomic batch at the next seqs; appends run
-   * one after another in call order. Resolves with the service's answer once it is durable.
+   * one after another in call order. Resolves with the service's answer once it is durable. The events
+   * are copied now: changing them afterwards changes nothing that is sent.
    */
   append(events) {
-    const batch = Array.isArray(events) ? events : [events];
+    const batch = (Array.isArray(events) ? events : [events])
+      .map((event) => ({ type: event.type, data: event.data === undefined ? undefined : JSON.parse(JSON.stringify(event.data)) }));
     const sent = this.queue.then(() => this.send(batch));
     this.queue = sent.catch(() => {});
     return sent;
@@ -57,7 +61,10 @@ export class Producer {
     return this.append({ type: 'stream_end', data });
   }
 
-  /** Extends the lease now (the timer does this while the producer is idle). */
+  /**
+   * Extends the lease now (the timer does this while the producer is idle). A failed heartbeat is
+   * tried again at the next beat, unless the stream was superseded or closed.
+   */
   async heartbeat() {
     if (this.stopped) {
       throw this.stopped;
@@ -68,38 +75,50 @@ export class Producer {
     } catch (error) {
       this.stopOn(error);
       throw error;
+    } finally {
+      this.schedule();
     }
-    this.schedule();
   }
 
-  /** Stops the heartbeat timer (the stream stays as it is). */
+  /** Stops the heartbeats for good (the stream stays as it is; appends still work). */
   close() {
-    clearTimeout(this.timer);
-    this.timer = null;
+    this.heartbeatsOff = true;
+    this.unschedule();
   }
 
+  /**
+   * Sends a batch at the next seqs. A batch whose retries ran out may have been written (its answer
+   * lost): it is sent again, unchanged, before the next batch, so no seq is ever given other content.
+   */
   async send(batch) {
     if (this.stopped) {
       throw this.stopped;
     }
-    const events = batch.map((event, i) => {
-      const sent = { seq: this.lastSeq + 1 + i, type: event.type };
-      if (event.data !== undefined) {
-        sent.data = event.data;
-      }
-      return sent;
-    });
-    let result;
-    try {
-      result = await this.client.retrying('POST', `/v1/streams/${encodeURIComponent(this.streamId)}/events`,
-        { body: { events }, onRetry: this.onRetry }, this.maxRetryMillis);
-    } catch (error) {
-      this.stopOn(error);
-      throw error;
+    if (this.pending) {
+      this.observe(await this.post(this.pending));
+      this.pending = null;
     }
+    const events = batch.map((event, i) => ({ seq: this.lastSeq + 1 + i, ...event }));
+    const body = JSON.stringify({ events });
+    this.pending = body;
+    const result = await this.post(body);
+    this.pending = null;
     this.observe(result);
     this.schedule();
     return result;
+  }
+
+  async post(body) {
+    try {
+      return await this.client.retrying('POST', `/v1/streams/${encodeURIComponent(this.streamId)}/events`,
+        { body, onRetry: this.onRetry }, this.maxRetryMillis);
+    } catch (error) {
+      if (!transient(error)) {
+        this.pending = null; // refused: nothing of it was written
+      }
+      this.stopOn(error);
+      throw error;
+    }
   }
 
   observe(journal) {
@@ -116,15 +135,20 @@ export class Producer {
       return;
     }
     this.stopped = error;
-    this.close();
+    this.unschedule();
     if (typeof this.onStopped === 'function') {
       this.onStopped(error);
     }
   }
 
+  unschedule() {
+    clearTimeout(this.timer);
+    this.timer = null;
+  }
+
   schedule() {
-    this.close();
-    if (this.terminal || this.closed || this.stopped) {
+    this.unschedule();
+    if (this.terminal || this.closed || this.stopped || this.heartbeatsOff) {
       return;
     }
     this.timer = setTimeout(() => this.heartbeat().catch(() => {}), this.heartbeatMillis);

@@ -27,7 +27,8 @@ before(async () => {
   await done.end();
   // a session whose first turn was superseded by a second, still live
   seeded.race = ids('race');
-  const first = await producer.createStream(seeded.race.session, { streamId: seeded.race.stream, userMessage: { content: 'first' } });
+  // markup in the data is shown as text, never parsed
+  const first = await producer.createStream(seeded.race.session, { streamId: seeded.race.stream, userMessage: { content: '<b>first</b>' } });
   await first.token('half an answer');
   seeded.second = await producer.createStream(seeded.race.session, {
     streamId: `${seeded.race.stream}-2`, onActive: 'interrupt', userMessage: { content: 'second' },
@@ -91,7 +92,8 @@ test('a session: its transcript, its streams with their outcomes, and a live tai
   const outcomes = await page.$$eval('#session-streams tbody tr', (all) => Object.fromEntries(all.map((r) => [r.dataset.stream, r.dataset.outcome])));
   assert.deepEqual(outcomes, { [seeded.race.stream]: 'stale', [seeded.second.streamId]: 'active' });
   const transcript = await page.$$eval('#session-transcript li', (all) => all.map((li) => [li.dataset.role, li.lastChild.textContent]));
-  assert.deepEqual(transcript, [['user', 'first'], ['assistant', 'half an answer'], ['user', 'second']]);
+  assert.deepEqual(transcript, [['user', '<b>first</b>'], ['assistant', 'half an answer'], ['user', 'second']]);
+  assert.equal(await page.$$eval('#session-transcript b', (all) => all.length), 0);
 
   await waitFor(page, (id) => document.querySelector('#session-live-stream').textContent === id
     && document.querySelector('#session-live').textContent === 'live ', seeded.second.streamId);
@@ -157,10 +159,12 @@ test('the token stays in sessionStorage across a reload; a wrong token shows the
 
 test('on a phone: every view fits the width', async () => {
   const phone = { width: 390, height: 844, mobile: true };
-  for (const [name, hash] of [['live', '#/live'], ['session', `#/session?id=${seeded.race.session}`],
-    ['timeline', `#/timeline?sessionId=${seeded.race.session}`], ['audit', `#/audit?sessionId=${seeded.done.session}`]]) {
+  for (const [name, hash, content] of [['live', '#/live', '#live-updated:not(:empty)'],
+    ['session', `#/session?id=${seeded.race.session}`, '#session-streams tbody tr'],
+    ['timeline', `#/timeline?sessionId=${seeded.race.session}`, '#timeline li'],
+    ['audit', `#/audit?sessionId=${seeded.done.session}`, '#audit-events tbody tr']]) {
     const page = await console_(hash, phone);
-    await waitFor(page, () => document.querySelector('#status').textContent !== '');
+    await waitFor(page, (selector) => document.querySelector(selector), content);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `${name} is ${overflow}px wider than the phone`);
     await shot(page, `console-phone-${name}`);

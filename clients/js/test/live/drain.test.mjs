@@ -31,7 +31,10 @@ test('a drain mid-stream: the tail resumes on the other replica with no gap', as
   const reasons = [];
   const sessionSeqs = [];
   const tail = client.tail(stream, { onEvent: (e) => seqs.push(e.seq), onReconnect: ({ reason }) => reasons.push(reason) });
-  const channel = client.session(session, { onEvent: (e) => sessionSeqs.push(e.seq) });
+  const channelReasons = [];
+  const channel = client.session(session, {
+    onEvent: (e) => sessionSeqs.push(e.seq), onReconnect: ({ reason }) => channelReasons.push(reason),
+  });
   const COUNT = 150;
   let drained = null;
   for (let n = 0; n < COUNT; n++) {
@@ -49,6 +52,7 @@ test('a drain mid-stream: the tail resumes on the other replica with no gap', as
   const end = await tail.done;
   const all = Array.from({ length: COUNT + 2 }, (_, i) => i + 1);
   assert.ok(reasons.includes('drain'), `reconnects: ${reasons}`);
+  assert.ok(channelReasons.includes('drain'), `session channel reconnects: ${channelReasons}`);
   assert.deepEqual(seqs, all);
   assert.equal(end.settlement.outcome, 'restored');
   await until(() => sessionSeqs.length === all.length, { message: 'the session channel to take every event' });

@@ -19,9 +19,11 @@ after(async () => {
 for (const signal of ['SIGKILL', 'SIGTERM']) {
   test(`appends go through a restart (${signal}) exactly once, and the tail resumes`, async () => {
     const client = new JournalClient({ baseUrl: service.url, token: token(), backoff: { initialMillis: 50, maxMillis: 1000 } });
+    // the service may take long to start on a busy machine: the producer waits as long as the harness
+    const patient = { maxRetryMillis: 120000 };
     const { session, stream } = ids(signal.toLowerCase());
     const retries = [];
-    const writer = await client.createStream(session, { streamId: stream, onRetry: (info) => retries.push(info) });
+    const writer = await client.createStream(session, { streamId: stream, onRetry: (info) => retries.push(info), ...patient });
     const seqs = [];
     const reasons = [];
     const tail = client.tail(stream, {
@@ -30,15 +32,18 @@ for (const signal of ['SIGKILL', 'SIGTERM']) {
     });
     // appends go on until the service is back (about 40 before the restart), so some meet it down
     let restarted = false;
+    let restarting = null;
     let count = 0;
     for (; count < 40 || !restarted; count++) {
       if (count === 20) {
         await until(() => seqs.length >= 10, { message: 'the tail to be reading' });
-        service.restart(signal).then(() => { restarted = true; });
+        restarting = service.restart(signal).then(() => { restarted = true; });
+        restarting.catch(() => { restarted = true; });
       }
       await writer.token(`t${count} `);
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
+    await restarting;
     await writer.done();
     await writer.end();
     const end = await tail.done;

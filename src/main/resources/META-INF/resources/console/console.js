@@ -27,6 +27,11 @@ const sessionLink = (id) => link(id, `#/session?id=${encodeURIComponent(id)}`);
 const timelineLink = (id) => link(id, `#/timeline?streamId=${encodeURIComponent(id)}`);
 const time = (iso) => (iso ? new Date(iso).toLocaleString() : '');
 
+/** The current visit of a view: work started for an earlier one writes nothing. */
+let visit = 0;
+const visitNow = () => visit;
+const stillHere = (mine) => mine === visit;
+
 function say(text, error = false) {
   $('#status').textContent = text;
   $('#status').className = error ? 'error' : '';
@@ -47,29 +52,34 @@ function fill(tbody, rows) {
 const views = {
   live: {
     enter() {
-      this.refresh();
-      this.timer = setInterval(() => this.refresh(), POLL_MILLIS);
+      this.poll(visitNow());
     },
     leave() {
-      clearInterval(this.timer);
+      clearTimeout(this.timer);
     },
-    async refresh() {
+    /** One refresh at a time: the next starts a poll interval after this one answered. */
+    async poll(mine) {
+      await this.refresh(mine);
+      if (stillHere(mine)) this.timer = setTimeout(() => this.poll(mine), POLL_MILLIS);
+    },
+    async refresh(mine) {
       try {
         const [active, terminal, closed] = await Promise.all(['active', 'terminal', 'closed']
           .map((state) => client.listStreams({ state, limit: state === 'active' ? 200 : 10 })));
+        if (!stillHere(mine)) return;
         fill($('#live-active tbody'), active.streams.map((s) => [timelineLink(s.streamId), sessionLink(s.sessionId),
           String(s.journal.lastSeq), s.journal.lastEvent || '', time(s.createdAt), time(s.leaseExpiresAt)]));
         $('#live-active tbody').querySelectorAll('tr').forEach((row, i) => row.setAttribute('data-stream', active.streams[i].streamId));
         $('#live-none').hidden = active.streams.length > 0;
         const ended = [...terminal.streams, ...closed.streams]
-          .sort((a, b) => b.createdAt.localeCompare(a.createdAt)).slice(0, 10);
+          .sort((a, b) => (b.lastEventAt || b.createdAt).localeCompare(a.lastEventAt || a.createdAt)).slice(0, 10);
         fill($('#live-ended tbody'), ended.map((s) => [timelineLink(s.streamId), sessionLink(s.sessionId),
           `${s.journal.terminalState}${s.journal.closed ? ', closed' : ''}`, String(s.journal.lastSeq), s.journal.lastEvent || '']));
         $('#live-ended tbody').querySelectorAll('tr').forEach((row, i) => row.setAttribute('data-stream', ended[i].streamId));
         $('#live-updated').textContent = `updated ${new Date().toLocaleTimeString()}`;
-        say(`${active.streams.length} live stream(s)`);
+        say(`${active.streams.length}${active.next ? '+ (the newest 200 shown)' : ''} live stream(s)`);
       } catch (error) {
-        problem(error);
+        if (stillHere(mine)) problem(error);
       }
     },
   },
@@ -88,9 +98,8 @@ const views = {
     open(id) {
       this.leave();
       this.id = id;
-      $('#session-live').textContent = '';
-      $('#session-live-stream').textContent = '';
-      $('#session-live-outcome').textContent = '';
+      for (const selector of ['#session-live', '#session-live-stream', '#session-live-outcome', '#session-id',
+        '#session-revision', '#session-transcript', '#session-streams tbody']) $(selector).replaceChildren();
       this.load();
       // the session channel: the newest stream from its start, then every later one
       this.channel = client.session(id, {
@@ -115,14 +124,30 @@ const views = {
     outcome(word) {
       $('#session-live-outcome').replaceChildren(el('span', { class: `outcome-${word}`, 'data-outcome': word, textContent: word }));
     },
+    /** One load at a time; changes while it runs make one more load after it. */
     async load() {
+      if (this.loading) {
+        this.again = true;
+        return;
+      }
+      this.loading = true;
+      try {
+        do {
+          this.again = false;
+          await this.read(visitNow());
+        } while (this.again);
+      } finally {
+        this.loading = false;
+      }
+    },
+    async read(mine) {
       const id = this.id;
-      const turn = (this.turn || 0) + 1;
-      this.turn = turn;
       try {
         const view = await client.getSession(id);
+        // the outcome of each stream is its settlement, read for the newest 50
+        view.streams = view.streams.slice(-50);
         const settlements = await Promise.all(view.streams.map((s) => client.settle(s.streamId)));
-        if (turn !== this.turn) return; // a later load is on its way
+        if (!stillHere(mine) || id !== this.id) return;
         $('#session-id').textContent = view.sessionId;
         $('#session-revision').textContent = String(view.revision);
         $('#session-transcript').replaceChildren(...view.messages.map((m) => el('li', { 'data-role': m.role, 'data-stream': m.streamId },
@@ -138,7 +163,7 @@ const views = {
         $('#session-body').hidden = false;
         say(`session ${id}: ${view.messages.length} message(s), ${view.streams.length} stream(s)`);
       } catch (error) {
-        problem(error);
+        if (stillHere(mine)) problem(error);
       }
     },
   },
@@ -151,11 +176,13 @@ const views = {
       $('#timeline').replaceChildren();
       const filter = { streamId: form.streamId.value || undefined, sessionId: form.sessionId.value || undefined };
       if (!filter.streamId && !filter.sessionId) return;
+      const mine = visitNow();
       try {
         // the log's cursor goes on at its tail (for tailing): a short page is the end for now
         const entries = [];
         for (let after, page; !page || (page.entries.length === 1000 && entries.length < 10000); after = page.next) {
           page = await client.auditLifecycle({ ...filter, after, limit: 1000 });
+          if (!stillHere(mine)) return;
           entries.push(...page.entries);
         }
         $('#timeline').replaceChildren(...entries.map((entry) => el('li', { 'data-kind': entry.kind, 'data-stream': entry.streamId },
@@ -165,7 +192,7 @@ const views = {
           entry.detail && Object.keys(entry.detail).length ? el('div', { class: 'meta mono', textContent: JSON.stringify(entry.detail) }) : '')));
         say(`${entries.length} lifecycle entr${entries.length === 1 ? 'y' : 'ies'}`);
       } catch (error) {
-        problem(error);
+        if (stillHere(mine)) problem(error);
       }
     },
   },
@@ -183,20 +210,30 @@ const views = {
       for (const name of ['from', 'to']) if (form[name].value) filter[name] = new Date(form[name].value).toISOString();
       return filter;
     },
+    /** A first page for the form's filter, or (`after`) the next page of the filter searched last. */
     async search(after) {
+      const mine = visitNow();
+      if (!after) this.searched = { ...this.filter(), limit: Number($('#audit-form').limit.value) || 100 };
       try {
-        const page = await client.auditEvents({ ...this.filter(), limit: $('#audit-form').limit.value || 100, after });
+        const page = await client.auditEvents({ ...this.searched, after });
+        if (!stillHere(mine)) return;
         fill($('#audit-events tbody'), page.events.map((e) => [String(e.position), timelineLink(e.streamId), String(e.seq),
           e.type, time(e.at), el('span', { class: 'mono', textContent: JSON.stringify(e.data) })]));
         $('#audit-events tbody').querySelectorAll('td:last-child').forEach((cell) => cell.classList.add('data'));
+        // the audit's cursor goes on at its tail: a full page may have a next one, a short page is the end
+        const more = page.events.length === this.searched.limit;
         this.next = page.next;
-        $('#audit-next').hidden = !page.next;
-        say(`${page.events.length} event(s)${page.next ? ', more on the next page' : ''}`);
+        $('#audit-next').hidden = !more;
+        say(`${page.events.length} event(s)${more ? ', more on the next page' : ''}`);
       } catch (error) {
-        problem(error);
+        if (stillHere(mine)) problem(error);
       }
     },
+    /** The selection as NDJSON, saved from the browser (it is held in memory until then). */
     async export() {
+      const button = $('#audit-export');
+      if (button.disabled) return;
+      button.disabled = true;
       try {
         const response = await client.auditExport(this.filter());
         const reader = response.body.getReader();
@@ -209,11 +246,15 @@ const views = {
           for (const byte of value) if (byte === 10) lines++;
         }
         const name = `audit-${new Date().toISOString().replace(/[:.]/g, '-')}.ndjson`;
+        if (this.exported) URL.revokeObjectURL(this.exported);
         const href = URL.createObjectURL(new Blob(chunks, { type: 'application/x-ndjson' }));
+        this.exported = href;
         $('#audit-export-result').replaceChildren(`${lines} event(s) exported: `,
           el('a', { href, download: name, textContent: name, id: 'audit-export-link' }));
       } catch (error) {
         problem(error);
+      } finally {
+        button.disabled = false;
       }
     },
   },
@@ -229,8 +270,9 @@ function go(hash) {
 
 function route() {
   const [path, query] = location.hash.replace(/^#\/?/, '').split('?');
-  const name = views[path] ? path : 'live';
+  const name = Object.hasOwn(views, path) ? path : 'live';
   current?.leave?.();
+  visit++;
   for (const section of document.querySelectorAll('main > section')) section.hidden = section.id !== `view-${name}`;
   for (const tab of document.querySelectorAll('nav a')) tab.classList.toggle('current', tab.dataset.view === name);
   say('');

@@ -62,7 +62,8 @@ class JsClientIT {
     /** Runs Node's test runner over {@code dirs} of clients/js; passes when every test passes. */
     private static void node(String name, String... dirs) throws Exception {
         Path report = REPORTS.resolve(name + "-report.txt").toAbsolutePath();
-        List<String> command = new ArrayList<>(List.of("node", "--test", "--test-concurrency=1",
+        // a test that hangs (a lost settlement would) fails after 5 minutes instead of holding the build
+        List<String> command = new ArrayList<>(List.of("node", "--test", "--test-concurrency=1", "--test-timeout=300000",
                 "--test-reporter=spec", "--test-reporter-destination=stdout"));
         command.addAll(List.of(dirs));
         ProcessBuilder builder = new ProcessBuilder(command).directory(CLIENT.toFile())
