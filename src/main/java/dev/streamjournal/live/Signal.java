@@ -17,6 +17,8 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class Signal {
 
+    private static final Duration SHORTEST = Duration.ofMillis(1);
+
     private final AtomicLong version = new AtomicLong();
     private final AtomicReference<Waiter> waiter = new AtomicReference<>();
 
@@ -56,7 +58,11 @@ public final class Signal {
         }
     }
 
-    /** Completes with true at the first wake after {@code seen}, or with false after {@code timeout}. */
+    /**
+     * Completes with true at the first wake after {@code seen}, or with false after {@code timeout}, of at
+     * least a millisecond: a Vert.x timer refuses less, and a long-poll whose wake-ups leave it less than
+     * that would never answer.
+     */
     public Uni<Boolean> awaitChange(long seen, Duration timeout) {
         if (version.get() != seen) {
             return Uni.createFrom().item(Boolean.TRUE);
@@ -70,6 +76,6 @@ public final class Signal {
             pending.complete(Boolean.TRUE);
         }
         return Uni.createFrom().completionStage(pending)
-                .ifNoItem().after(timeout).recoverWithItem(Boolean.FALSE);
+                .ifNoItem().after(timeout.compareTo(SHORTEST) < 0 ? SHORTEST : timeout).recoverWithItem(Boolean.FALSE);
     }
 }

@@ -3,6 +3,7 @@ package dev.streamjournal.embedded;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -23,9 +24,7 @@ class EmbeddedPostgresTest {
     @ParameterizedTest
     @EnumSource(EmbeddedPostgres.Source.class)
     void dataSurvivesARestart(EmbeddedPostgres.Source source) throws Exception {
-        Path dir = Files.createTempDirectory("stream-journal-embedded-test-",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-        Path data = dir.resolve("pg");
+        Path data = freshDataDir();
 
         try (EmbeddedPostgres first = EmbeddedPostgres.start(data, true, source);
                 Connection connection = DriverManager.getConnection(first.jdbcUrl(), EmbeddedPostgres.USER, "");
@@ -47,9 +46,7 @@ class EmbeddedPostgresTest {
     @ParameterizedTest
     @EnumSource(EmbeddedPostgres.Source.class)
     void startsOverAServerAKilledServiceLeftRunning(EmbeddedPostgres.Source source) throws Exception {
-        Path dir = Files.createTempDirectory("stream-journal-embedded-test-",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-        Path data = dir.resolve("pg");
+        Path data = freshDataDir();
         // never closed: what a service killed with SIGKILL leaves behind
         EmbeddedPostgres leftover = EmbeddedPostgres.start(data, true, source);
         try (Connection connection = DriverManager.getConnection(leftover.jdbcUrl(), EmbeddedPostgres.USER, "");
@@ -67,5 +64,11 @@ class EmbeddedPostgresTest {
             assertThatThrownBy(() -> DriverManager.getConnection(leftover.jdbcUrl(), EmbeddedPostgres.USER, "").close())
                     .as("the leftover server was stopped").isInstanceOf(SQLException.class);
         }
+    }
+
+    /** A data directory in a new temp directory, readable by user postgres (the system binaries run as it). */
+    private static Path freshDataDir() throws IOException {
+        return Files.createTempDirectory("stream-journal-embedded-test-",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x"))).resolve("pg");
     }
 }

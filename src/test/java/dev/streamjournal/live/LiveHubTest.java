@@ -4,9 +4,12 @@ import static dev.streamjournal.support.Api.id;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quarkus.test.junit.QuarkusTest;
+import io.vertx.core.Vertx;
 import jakarta.inject.Inject;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -14,12 +17,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
-/** The hub's registry under concurrent subscribe and unsubscribe. */
+/** The hub's registry under concurrent subscribe and unsubscribe; the wait of its signals. */
 @QuarkusTest
 class LiveHubTest {
 
     @Inject
     LiveHub hub;
+
+    @Inject
+    Vertx vertx;
 
     @Test
     void subscribersJoiningAndLeavingOneSession_atOnce_neverJoinAFeedTheHubDropped() throws Exception {
@@ -49,5 +55,18 @@ class LiveHubTest {
         }
         assertThat(orphans.get()).as("watches whose session feed the hub no longer routes to").isZero();
         assertThat(hub.follows(session)).as("the feed is dropped once the last watch is gone").isFalse();
+    }
+
+    @Test
+    void aWaitOfLessThanAMillisecondEndsAsATimeout() throws Exception {
+        // a long-poll woken in its last millisecond waits out the rest: on an event loop Vert.x refuses a
+        // timer under 1 ms, which left such a long-poll without an answer
+        Signal signal = new Signal();
+        for (long nanos : new long[] {1, 999_999}) {
+            CompletableFuture<Boolean> answer = new CompletableFuture<>();
+            vertx.getOrCreateContext().runOnContext(ignored -> signal.awaitChange(signal.version(), Duration.ofNanos(nanos))
+                    .subscribe().with(answer::complete, answer::completeExceptionally));
+            assertThat(answer.get(5, TimeUnit.SECONDS)).isFalse();
+        }
     }
 }
