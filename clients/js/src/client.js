@@ -1,7 +1,7 @@
 // The client: one per service (and identity). Plain requests, the live reads, the producer.
 
 import { DEFAULT_BACKOFF, backoffDelay, sleep } from './backoff.js';
-import { NetworkError, errorOf, transient } from './errors.js';
+import { JournalError, NetworkError, errorOf, transient } from './errors.js';
 import { SessionChannel, Tail } from './live.js';
 import { Producer } from './producer.js';
 
@@ -43,9 +43,9 @@ export class JournalClient {
   }
 
   /** One request; the parsed JSON body (null for 204), or a JournalError / NetworkError. */
-  async request(method, path, { query, body, accept = 'application/json', signal, raw = false } = {}) {
+  async request(method, path, { query, body, accept = 'application/json', signal, raw = false, refresh = false } = {}) {
     const headers = { Accept: accept };
-    const token = await this.token();
+    const token = await this.token({ refresh });
     if (token) {
       headers.Authorization = `Bearer ${token}`;
     }
@@ -75,16 +75,26 @@ export class JournalClient {
 
   /**
    * `request` again with the same body after a network error, 503, 502, 504 or 429, with exponential
-   * backoff and jitter, for `maxElapsedMillis` at most. Only for requests that are safe to repeat.
+   * backoff and jitter, for `maxElapsedMillis` at most, and once at once with a fresh token after a
+   * 401. Only for requests that are safe to repeat. The error it ends with says `uncertain: true` when
+   * some try went unanswered (it may have been carried out); an answered 4xx or 5xx wrote nothing.
    */
   async retrying(method, path, options = {}, maxElapsedMillis = 60000) {
     const deadline = Date.now() + maxElapsedMillis;
+    let uncertain = false;
+    let refreshAt = -1;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.request(method, path, options);
+        return await this.request(method, path, { ...options, refresh: attempt === refreshAt });
       } catch (error) {
+        uncertain ||= error instanceof NetworkError;
+        if (error instanceof JournalError && error.status === 401 && refreshAt < 0) {
+          refreshAt = attempt + 1; // the next try, at once, with a fresh token
+          continue;
+        }
         const delay = backoffDelay(attempt, this.backoff);
-        if (!transient(error) || Date.now() + delay > deadline) {
+        if (!transient(error) || Date.now() + delay > deadline || options.signal?.aborted) {
+          error.uncertain = uncertain;
           throw error;
         }
         options.onRetry?.({ attempt, delayMillis: delay, error });

@@ -176,7 +176,10 @@ export class Tail extends LiveRead {
 
 export class SessionChannel extends LiveRead {
   readonly sessionId: string;
+  /** The id of the last frame taken. */
   readonly lastEventId: string | null;
+  /** Where to resume later (the `lastEventId` option): the oldest stream not yet ended, else `lastEventId`. */
+  readonly resumeId: string | null;
 }
 
 export interface TailOptions extends LiveHandlers {
@@ -253,6 +256,8 @@ export class JournalClient {
 }
 
 export class JournalError extends Error {
+  /** Set by retried requests: some try went unanswered, so the request may have been carried out. */
+  readonly uncertain?: boolean;
   readonly status: number;
   readonly slug: string | null;
   readonly problem: Problem | null;
@@ -266,7 +271,9 @@ export class StreamClosedError extends StreamTerminalError {}
 export class SessionBusyError extends JournalError {
   readonly activeStreamId: string | null;
 }
-export class NetworkError extends Error {}
+export class NetworkError extends Error {
+  readonly uncertain?: boolean;
+}
 
 export function transient(error: unknown): boolean;
 export function assistantMessage(settlement: Settlement): Message | null;

@@ -4,7 +4,7 @@
 
 import { SseParser } from './sse.js';
 import { backoffDelay, hintedDelay, sleep } from './backoff.js';
-import { JournalError, errorOf } from './errors.js';
+import { JournalError, errorOf, transient } from './errors.js';
 
 const DRAINING = 'draining: reconnect';
 const TOKEN_EXPIRED = 'token expired: reconnect with a fresh token';
@@ -95,6 +95,9 @@ class LiveRead {
     }
     const key = `${settlement.outcome}:${settlement.currentStreamId || ''}`;
     if (this.settled.get(settlement.streamId) === key) {
+      if (settlement.streamId === this.settlement?.streamId) {
+        this.settlement = settlement; // the same news, newer (closed since, say): kept, not handed out again
+      }
       return;
     }
     this.settled.set(settlement.streamId, key);
@@ -386,7 +389,15 @@ export class Tail extends LiveRead {
     if (error.status !== 404) {
       return null;
     }
-    const settlement = await this.client.settle(this.streamId, { signal: this.controller.signal });
+    let settlement;
+    try {
+      settlement = await this.client.settle(this.streamId, { signal: this.controller.signal });
+    } catch (failure) {
+      if (transient(failure)) {
+        return { reason: 'not-found', error: failure };
+      }
+      throw failure;
+    }
     if (settlement.outcome === 'missing' || settlement.outcome === 'stale') {
       this.settle(settlement);
       this.end({ reason: settlement.outcome });
@@ -416,7 +427,16 @@ export class SessionChannel extends LiveRead {
   }
 
   position() {
-    return { sessionId: this.sessionId, lastEventId: this.lastEventId };
+    return { sessionId: this.sessionId, lastEventId: this.resumeId };
+  }
+
+  /**
+   * The id to resume from later (`lastEventId` option): the oldest stream that has not ended, else the
+   * last frame taken. Resuming from the last frame could skip an older stream's end.
+   */
+  get resumeId() {
+    const oldest = this.open.values().next();
+    return oldest.done ? this.lastEventId : oldest.value;
   }
 
   /**
@@ -425,8 +445,7 @@ export class SessionChannel extends LiveRead {
    * start, and what was taken before is dropped without counting it as a duplicate.
    */
   cursor() {
-    const oldest = this.open.values().next();
-    const cursor = oldest.done ? this.lastEventId : oldest.value;
+    const cursor = this.resumeId;
     const from = cursor ? cursor.slice(0, cursor.lastIndexOf(':')) : null;
     this.replaying = new Set([...this.seqs.keys()].filter((streamId) => streamId !== from));
     return cursor;
@@ -489,9 +508,13 @@ export class SessionChannel extends LiveRead {
           resolve({ reason: 'token-expired', refresh: true, retryMillis: this.client.retryMillis });
         } else if (closed.code >= 4400 && closed.code < 4500) {
           reject(new JournalError(closed.code - 4000, { status: closed.code - 4000, detail: closed.reason }));
+        } else if (opened) {
+          resolve({ reason: 'ended' });
         } else {
-          // a refused upgrade (a bad token, too) shows only as a close: ask for a fresh token next time
-          resolve({ reason: opened ? 'ended' : 'network', refresh: !opened });
+          // a refused upgrade shows only as a close: one plain request tells a refusal (a 401, a 404:
+          // thrown, as for SSE) from a service out of reach
+          this.client.request('GET', `/v1/sessions/${encodeURIComponent(this.sessionId)}`, { signal })
+            .then(() => resolve({ reason: 'network' }), (error) => (error instanceof JournalError ? reject(error) : resolve({ reason: 'network', error })));
         }
       };
     });

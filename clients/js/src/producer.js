@@ -1,7 +1,7 @@
 // The producer of one stream: appends with explicit seqs (a retry sends the same seq and the same
 // body, so the service counts it as a duplicate if the first try was committed), heartbeats while idle.
 
-import { StreamClosedError, StreamTerminalError, transient } from './errors.js';
+import { JournalError, StreamClosedError, StreamTerminalError, transient } from './errors.js';
 
 export class Producer {
   /**
@@ -63,27 +63,36 @@ export class Producer {
 
   /**
    * Extends the lease now (the timer does this while the producer is idle). A failed heartbeat is
-   * tried again at the next beat, unless the stream was superseded or closed.
+   * tried again at the next beat, unless the stream is terminal (its lease is over) or gone.
    */
   async heartbeat() {
     if (this.stopped) {
       throw this.stopped;
     }
+    this.beating?.abort();
+    const beating = new AbortController();
+    this.beating = beating;
     try {
       await this.client.retrying('POST', `/v1/streams/${encodeURIComponent(this.streamId)}/heartbeat`,
-        { onRetry: this.onRetry }, this.maxRetryMillis);
+        { onRetry: this.onRetry, signal: beating.signal }, this.maxRetryMillis);
     } catch (error) {
       this.stopOn(error);
+      if (error instanceof JournalError && error.status === 404) {
+        this.heartbeatsOff = true; // the stream is gone (retention)
+      }
       throw error;
     } finally {
-      this.schedule();
+      if (!beating.signal.aborted) {
+        this.schedule();
+      }
     }
   }
 
-  /** Stops the heartbeats for good (the stream stays as it is; appends still work). */
+  /** Stops the heartbeats for good, also one being retried (the stream stays as it is; appends still work). */
   close() {
     this.heartbeatsOff = true;
     this.unschedule();
+    this.beating?.abort();
   }
 
   /**
@@ -113,8 +122,8 @@ export class Producer {
       return await this.client.retrying('POST', `/v1/streams/${encodeURIComponent(this.streamId)}/events`,
         { body, onRetry: this.onRetry }, this.maxRetryMillis);
     } catch (error) {
-      if (!transient(error)) {
-        this.pending = null; // refused: nothing of it was written
+      if (!transient(error) && !error.uncertain) {
+        this.pending = null; // answered with a refusal at every try: nothing of it was written
       }
       this.stopOn(error);
       throw error;
@@ -128,14 +137,23 @@ export class Producer {
     this.closed = journal.closed;
   }
 
-  /** A superseded or closed stream takes no more content: the producer stops at once. */
+  /**
+   * A terminal stream needs no heartbeat; a superseded or closed one takes no more content, and the
+   * producer stops at once.
+   */
   stopOn(error) {
+    if (error instanceof StreamTerminalError) {
+      this.terminal = true;
+      this.terminalState = error.terminalState || this.terminalState;
+      this.unschedule();
+    }
     const over = error instanceof StreamClosedError || (error instanceof StreamTerminalError && error.superseded);
     if (!over || this.stopped) {
       return;
     }
     this.stopped = error;
     this.unschedule();
+    this.beating?.abort();
     if (typeof this.onStopped === 'function') {
       this.onStopped(error);
     }

@@ -170,3 +170,58 @@ test('network errors are retried; a refused request is not', async () => {
   await assert.rejects(new JournalClient({ baseUrl: 'http://journal', fetch: async () => { throw new TypeError('down'); } })
     .status('s'), (error) => error instanceof NetworkError);
 });
+
+test('a batch that may have been written is kept, even when its last try was refused', async () => {
+  let n = 0;
+  const { fetch, requests } = scripted((request) => {
+    n++;
+    if (n === 1) throw new TypeError('connection reset'); // perhaps written, answer lost
+    if (n === 2) return problem(500, 'internal');
+    const { events } = JSON.parse(request.body);
+    return json(200, { streamId: 's', lastSeq: events.at(-1).seq, appended: 1, duplicates: 0, terminal: false, closed: false });
+  });
+  const { Producer } = await import('../../src/index.js');
+  const producer = new Producer(new JournalClient({ baseUrl: 'http://journal', fetch, backoff: fast }),
+    { streamId: 's', sessionId: 'x', journal: { lastSeq: 0, terminal: false, closed: false } }, { heartbeatMillis: 60000 });
+  await assert.rejects(producer.token('a'), (error) => error.status === 500 && error.uncertain === true);
+  await producer.token('b');
+  producer.close();
+  assert.deepEqual(requests.map((request) => JSON.parse(request.body).events.map((e) => `${e.seq}${e.data.text}`).join()),
+    ['1a', '1a', '1a', '2b']);
+});
+
+test('a heartbeat answered stream-terminal ends the heartbeats', async () => {
+  let beats = 0;
+  const { fetch } = scripted(() => {
+    beats++;
+    return json(409, { type: 'https://stream-journal.dev/problems/stream-terminal', status: 409, terminalState: 'interrupted' });
+  });
+  const { Producer } = await import('../../src/index.js');
+  const producer = new Producer(new JournalClient({ baseUrl: 'http://journal', fetch }),
+    { streamId: 's', sessionId: 'x', journal: { lastSeq: 0, terminal: false, closed: false } }, { heartbeatMillis: 10 });
+  await until(() => beats === 1);
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  assert.equal(beats, 1);
+  assert.equal(producer.terminal, true);
+  assert.equal(producer.terminalState, 'interrupted');
+  assert.equal(producer.stopped, null); // trailers and stream_end may still follow
+});
+
+test('a request answered 401 is sent again at once with a fresh token', async () => {
+  const asked = [];
+  const { fetch } = scripted((request, n) => (n === 1 ? problem(401, 'unauthorized') : json(200, { ok: request.headers.Authorization })));
+  const client = new JournalClient({ baseUrl: 'http://journal', fetch, token: ({ refresh }) => { asked.push(refresh); return refresh ? 'new' : 'old'; } });
+  assert.deepEqual(await client.retrying('GET', '/v1/streams/s'), { ok: 'Bearer new' });
+  assert.deepEqual(asked, [false, true]);
+});
+
+test('a tail whose 404 cannot be looked into for a moment keeps trying', async () => {
+  const { fetch } = scripted((request, n) => {
+    if (request.url.pathname.endsWith('/settlement')) return problem(503, 'unavailable');
+    if (n === 1) return problem(404, 'not-found');
+    return sse(`${event(1, 'done')}${settlement({ outcome: 'restored', lastSeq: 1 })}${event(2, 'stream_end')}`);
+  });
+  const end = await new JournalClient({ baseUrl: 'http://journal', fetch, backoff: fast }).tail('s').done;
+  assert.equal(end.reason, 'stream_end');
+  assert.equal(end.settlement.outcome, 'restored');
+});

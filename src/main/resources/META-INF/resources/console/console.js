@@ -94,6 +94,7 @@ const views = {
     leave() {
       this.channel?.close();
       this.channel = null;
+      this.again = false;
     },
     open(id) {
       this.leave();
@@ -131,11 +132,12 @@ const views = {
         return;
       }
       this.loading = true;
+      const mine = visitNow();
       try {
         do {
           this.again = false;
-          await this.read(visitNow());
-        } while (this.again);
+          await this.read(mine);
+        } while (this.again && stillHere(mine));
       } finally {
         this.loading = false;
       }
@@ -213,20 +215,23 @@ const views = {
     /** A first page for the form's filter, or (`after`) the next page of the filter searched last. */
     async search(after) {
       const mine = visitNow();
+      const ticket = (this.ticket || 0) + 1; // the latest search writes; an earlier one's late answer does not
+      this.ticket = ticket;
       if (!after) this.searched = { ...this.filter(), limit: Number($('#audit-form').limit.value) || 100 };
+      const searched = this.searched;
       try {
-        const page = await client.auditEvents({ ...this.searched, after });
-        if (!stillHere(mine)) return;
+        const page = await client.auditEvents({ ...searched, after });
+        if (!stillHere(mine) || ticket !== this.ticket) return;
         fill($('#audit-events tbody'), page.events.map((e) => [String(e.position), timelineLink(e.streamId), String(e.seq),
           e.type, time(e.at), el('span', { class: 'mono', textContent: JSON.stringify(e.data) })]));
         $('#audit-events tbody').querySelectorAll('td:last-child').forEach((cell) => cell.classList.add('data'));
         // the audit's cursor goes on at its tail: a full page may have a next one, a short page is the end
-        const more = page.events.length === this.searched.limit;
+        const more = page.events.length === searched.limit;
         this.next = page.next;
         $('#audit-next').hidden = !more;
         say(`${page.events.length} event(s)${more ? ', more on the next page' : ''}`);
       } catch (error) {
-        if (stillHere(mine)) problem(error);
+        if (stillHere(mine) && ticket === this.ticket) problem(error);
       }
     },
     /** The selection as NDJSON, saved from the browser (it is held in memory until then). */
