@@ -89,7 +89,7 @@ class LiveRead {
    * Hands out a settlement, once: a resume at or past the terminal event brings the stream's settlement
    * again, and only a change (another outcome, another newer stream) is news.
    */
-  settle(settlement) {
+  handOut(settlement) {
     if (this.finished) {
       return;
     }
@@ -348,7 +348,7 @@ export class Tail extends LiveRead {
     const closed = this.settlement?.closed && this.lastSeq >= this.settlement.lastSeq;
     if ((this.sawStreamEnd || closed) && !this.finished) {
       if (!this.settlement) {
-        this.settle(await this.client.settle(this.streamId, { signal: this.controller.signal }));
+        this.handOut(await this.client.settle(this.streamId, { signal: this.controller.signal }));
       }
       this.end({ reason: 'stream_end' });
     }
@@ -358,7 +358,7 @@ export class Tail extends LiveRead {
   frame(frame) {
     const data = JSON.parse(frame.data);
     if (frame.event === 'settlement') {
-      this.settle(data);
+      this.handOut(data);
       if (data.outcome === 'stale' || data.outcome === 'missing') {
         this.end({ reason: data.outcome });
       }
@@ -399,7 +399,7 @@ export class Tail extends LiveRead {
       throw failure;
     }
     if (settlement.outcome === 'missing' || settlement.outcome === 'stale') {
-      this.settle(settlement);
+      this.handOut(settlement);
       this.end({ reason: settlement.outcome });
     }
     return { reason: 'not-found' };
@@ -525,7 +525,7 @@ export class SessionChannel extends LiveRead {
       if (data.outcome === 'stale' || data.outcome === 'missing') {
         this.open.delete(data.streamId);
       }
-      this.settle(data);
+      this.handOut(data);
       return null;
     }
     const split = id ? id.lastIndexOf(':') : -1;

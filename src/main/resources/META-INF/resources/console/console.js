@@ -45,8 +45,9 @@ function problem(error) {
   }
 }
 
-function fill(tbody, rows) {
-  tbody.replaceChildren(...rows.map((cells) => el('tr', {}, ...cells.map((cell) => el('td', {}, cell)))));
+/** Rows of cells into `tbody`; `attributes(i)` gives row i its `data-*` attributes (for the tests and for CSS). */
+function fill(tbody, rows, attributes = () => ({})) {
+  tbody.replaceChildren(...rows.map((cells, i) => el('tr', attributes(i), ...cells.map((cell) => el('td', {}, cell)))));
 }
 
 const views = {
@@ -68,14 +69,14 @@ const views = {
           .map((state) => client.listStreams({ state, limit: state === 'active' ? 200 : 10 })));
         if (!stillHere(mine)) return;
         fill($('#live-active tbody'), active.streams.map((s) => [timelineLink(s.streamId), sessionLink(s.sessionId),
-          String(s.journal.lastSeq), s.journal.lastEvent || '', time(s.createdAt), time(s.leaseExpiresAt)]));
-        $('#live-active tbody').querySelectorAll('tr').forEach((row, i) => row.setAttribute('data-stream', active.streams[i].streamId));
+          String(s.journal.lastSeq), s.journal.lastEvent || '', time(s.createdAt), time(s.leaseExpiresAt)]),
+        (i) => ({ 'data-stream': active.streams[i].streamId }));
         $('#live-none').hidden = active.streams.length > 0;
         const ended = [...terminal.streams, ...closed.streams]
           .sort((a, b) => (b.lastEventAt || b.createdAt).localeCompare(a.lastEventAt || a.createdAt)).slice(0, 10);
         fill($('#live-ended tbody'), ended.map((s) => [timelineLink(s.streamId), sessionLink(s.sessionId),
-          `${s.journal.terminalState}${s.journal.closed ? ', closed' : ''}`, String(s.journal.lastSeq), s.journal.lastEvent || '']));
-        $('#live-ended tbody').querySelectorAll('tr').forEach((row, i) => row.setAttribute('data-stream', ended[i].streamId));
+          `${s.journal.terminalState}${s.journal.closed ? ', closed' : ''}`, String(s.journal.lastSeq), s.journal.lastEvent || '']),
+        (i) => ({ 'data-stream': ended[i].streamId }));
         $('#live-updated').textContent = `updated ${new Date().toLocaleTimeString()}`;
         say(`${active.streams.length}${active.next ? '+ (the newest 200 shown)' : ''} live stream(s)`);
       } catch (error) {
@@ -157,11 +158,8 @@ const views = {
           m.content || '')));
         fill($('#session-streams tbody'), view.streams.map((s, i) => [timelineLink(s.streamId),
           el('span', { class: `outcome-${settlements[i].outcome}`, textContent: settlements[i].outcome }),
-          s.journal.terminalState || '', String(s.journal.lastSeq), time(s.createdAt)]));
-        $('#session-streams tbody').querySelectorAll('tr').forEach((row, i) => {
-          row.setAttribute('data-stream', view.streams[i].streamId);
-          row.setAttribute('data-outcome', settlements[i].outcome);
-        });
+          s.journal.terminalState || '', String(s.journal.lastSeq), time(s.createdAt)]),
+        (i) => ({ 'data-stream': view.streams[i].streamId, 'data-outcome': settlements[i].outcome }));
         $('#session-body').hidden = false;
         say(`session ${id}: ${view.messages.length} message(s), ${view.streams.length} stream(s)`);
       } catch (error) {
