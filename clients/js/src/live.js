@@ -322,6 +322,24 @@ class LiveRead {
     this.progress++;
     this.push({ kind: 'event', event: data }, 'onEvent', data);
   }
+
+  /**
+   * Where `seq` falls after `last`, the seq taken before it: 'next' to take it; 'old' to drop it
+   * (counted as a duplicate unless it was `expected` again); 'gap' to resume at once (counted).
+   */
+  order(last, seq, expected = false) {
+    if (seq <= last) {
+      if (!expected) {
+        this.stats.duplicates++;
+      }
+      return 'old';
+    }
+    if (seq > last + 1) {
+      this.stats.gaps++;
+      return 'gap';
+    }
+    return 'next';
+  }
 }
 
 /** A live tail of one stream: its events from `after`, its settlement, then the end. */
@@ -359,21 +377,16 @@ export class Tail extends LiveRead {
     const data = JSON.parse(frame.data);
     if (frame.event === 'settlement') {
       this.handOut(data);
-      if (data.outcome === 'stale' || data.outcome === 'missing') {
+      if (ends(data)) {
         this.end({ reason: data.outcome });
       }
       return null;
     }
-    const seq = data.seq;
-    if (seq <= this.lastSeq) {
-      this.stats.duplicates++;
-      return null;
+    const order = this.order(this.lastSeq, data.seq);
+    if (order !== 'next') {
+      return order === 'gap' ? 'gap' : null;
     }
-    if (seq > this.lastSeq + 1) {
-      this.stats.gaps++;
-      return 'gap';
-    }
-    this.lastSeq = seq;
+    this.lastSeq = data.seq;
     this.event(data);
     if (data.type === 'stream_end') {
       this.sawStreamEnd = true;
@@ -398,7 +411,7 @@ export class Tail extends LiveRead {
       }
       throw failure;
     }
-    if (settlement.outcome === 'missing' || settlement.outcome === 'stale') {
+    if (ends(settlement)) {
       this.handOut(settlement);
       this.end({ reason: settlement.outcome });
     }
@@ -522,7 +535,7 @@ export class SessionChannel extends LiveRead {
 
   frame(event, id, data) {
     if (event === 'settlement') {
-      if (data.outcome === 'stale' || data.outcome === 'missing') {
+      if (ends(data)) {
         this.open.delete(data.streamId);
       }
       this.handOut(data);
@@ -532,15 +545,9 @@ export class SessionChannel extends LiveRead {
     const streamId = split > 0 ? id.slice(0, split) : data.streamId;
     const seq = split > 0 ? Number(id.slice(split + 1)) : data.seq;
     const last = this.seqs.get(streamId);
-    if (last !== undefined && seq <= last) {
-      if (!this.replaying.has(streamId)) {
-        this.stats.duplicates++;
-      }
-      return null;
-    }
-    if (last !== undefined && seq > last + 1) {
-      this.stats.gaps++;
-      return 'gap';
+    const order = last === undefined ? 'next' : this.order(last, seq, this.replaying.has(streamId));
+    if (order !== 'next') {
+      return order === 'gap' ? 'gap' : null;
     }
     this.seqs.set(streamId, seq);
     this.lastEventId = id;
@@ -557,6 +564,11 @@ export class SessionChannel extends LiveRead {
     }
     return null;
   }
+}
+
+/** True for the outcomes after which a stream has nothing more to say to its client. */
+function ends(settlement) {
+  return settlement.outcome === 'stale' || settlement.outcome === 'missing';
 }
 
 /** The assistant message of a settlement's turn (the partial message of an `error`), or null. */
