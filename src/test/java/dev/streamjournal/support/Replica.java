@@ -12,6 +12,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -102,9 +103,13 @@ public final class Replica implements AutoCloseable {
     }
 
     @Override
+    /** Stops the process; its log is kept in {@code target/replica-logs/}, for the diagnosis of a failed drill. */
     public void close() throws IOException {
         process.destroyForcibly();
-        Files.deleteIfExists(log);
+        if (Files.exists(log)) {
+            Path kept = Files.createDirectories(Path.of("target/replica-logs"));
+            Files.move(log, kept.resolve(log.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+        }
     }
 
     private static int freePort() throws IOException {
