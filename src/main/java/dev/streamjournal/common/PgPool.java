@@ -9,20 +9,35 @@ import jakarta.inject.Singleton;
 import java.util.List;
 
 /**
- * Creates the reactive pool from the configured options, with one change: the client caches the
- * prepared statement of any SQL text up to 16 KiB instead of 2 KiB. The combined append statement is
- * longer than 2 KiB; uncached, it would be parsed and planned again on every append.
+ * Creates the reactive pool from the configured options, with two changes:
+ * <ul>
+ * <li>the client caches the prepared statement of any SQL text up to 16 KiB instead of 2 KiB. The
+ * combined append statement is longer than 2 KiB; uncached, it would be parsed and planned again on
+ * every append;</li>
+ * <li>every connection starts with PostgreSQL's {@code statement_timeout} set to
+ * {@code journal.database.statement-timeout}: a statement stuck behind a lock or on an overloaded
+ * server is cancelled and rolled back by PostgreSQL, so that its outcome is known and its request
+ * answered 503 with nothing written.</li>
+ * </ul>
  */
 @Singleton
 public class PgPool implements PgPoolCreator {
 
     static final int CACHED_SQL_LIMIT = 16 * 1024;
 
+    private final DatabaseConfig config;
+
+    public PgPool(DatabaseConfig config) {
+        this.config = config;
+    }
+
     @Override
     public Pool create(Input input) {
+        String statementTimeout = config.statementTimeout().toMillis() + "ms";
         List<SqlConnectOptions> options = input.pgConnectOptionsList().stream()
                 .<SqlConnectOptions>map(configured -> new PgConnectOptions(configured)
-                        .setPreparedStatementCacheSqlLimit(CACHED_SQL_LIMIT))
+                        .setPreparedStatementCacheSqlLimit(CACHED_SQL_LIMIT)
+                        .addProperty("statement_timeout", statementTimeout))
                 .toList();
         return PgBuilder.pool().with(input.poolOptions()).connectingTo(options).using(input.vertx()).build();
     }

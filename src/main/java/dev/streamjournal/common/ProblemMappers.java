@@ -126,18 +126,20 @@ public class ProblemMappers {
 
     /**
      * True when the failure comes from the database being unreachable, overloaded, shutting down, out of
-     * disk or read-only (a replica, or {@code default_transaction_read_only}), or from a transaction that
-     * waited too long to write, not from the request.
+     * disk or read-only (a replica, or {@code default_transaction_read_only}), from a statement cancelled at
+     * its timeout or left unanswered past it, or from a transaction that waited too long to write, not from
+     * the request.
      */
     public static boolean isInfrastructure(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof ConnectException || t instanceof ClosedConnectionException || t instanceof TimeoutException) {
+            if (t instanceof ConnectException || t instanceof ClosedConnectionException || t instanceof TimeoutException
+                    || t instanceof io.smallrye.mutiny.TimeoutException) {
                 return true;
             }
             if (t instanceof PgException pg && pg.getSqlState() != null) {
                 String state = pg.getSqlState();
                 if (state.startsWith("08") || state.startsWith("53") || state.startsWith("57P")
-                        || state.equals("40001") || state.equals("40P01") || state.equals("25006")) {
+                        || state.equals("57014") || state.equals("40001") || state.equals("40P01") || state.equals("25006")) {
                     return true;
                 }
                 // a transaction that waited too long to write (V5's bound on inserted_at - at): retry it

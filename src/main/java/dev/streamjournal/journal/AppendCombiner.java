@@ -1,5 +1,6 @@
 package dev.streamjournal.journal;
 
+import dev.streamjournal.common.DatabaseConfig;
 import dev.streamjournal.common.ProblemMappers;
 import dev.streamjournal.journal.JournalRepository.Continuation;
 import dev.streamjournal.journal.JournalRepository.Continued;
@@ -12,7 +13,6 @@ import io.vertx.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.pgclient.PgException;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -42,14 +42,13 @@ import java.util.function.Supplier;
  * PostgreSQL refused (it was rolled back whole), each alone, so that one bad batch cannot fail the
  * others. Until a batch is answered, whichever path wrote it, the next batch of its stream waits: a
  * replica writes the batches of one stream in the order they arrived. A statement whose outcome is
- * unknown (the connection broke, or no answer within {@link #STATEMENT_TIMEOUT}) fails all of its
- * batches with that failure (503): running them again could write them twice.
+ * unknown (the connection broke, or PostgreSQL did not answer within
+ * {@link DatabaseConfig#unansweredAfter()}) fails all of its batches with that failure (503): running
+ * them again could write them twice. One that PostgreSQL cancelled at its statement timeout was rolled
+ * back: its batches are answered 503 too, having written nothing.
  */
 @ApplicationScoped
 public class AppendCombiner {
-
-    /** How long a combined statement may take before its batches are answered with an unknown outcome. */
-    static final Duration STATEMENT_TIMEOUT = Duration.ofSeconds(10);
 
     /** One waiting batch: what to answer when it is written, and the general path when it is not. */
     private record Waiting(Continuation batch, Context context, UniEmitter<Object> answer,
@@ -59,6 +58,7 @@ public class AppendCombiner {
     private final Pool pool;
     private final JournalRepository journal;
     private final JournalConfig config;
+    private final DatabaseConfig database;
     private final Counter statements;
     private final Counter combined;
     private final ArrayDeque<Waiting> queue = new ArrayDeque<>();
@@ -68,10 +68,12 @@ public class AppendCombiner {
     /** Events of the batches in the queue. */
     private int waitingEvents;
 
-    public AppendCombiner(Pool pool, JournalRepository journal, JournalConfig config, MeterRegistry registry) {
+    public AppendCombiner(Pool pool, JournalRepository journal, JournalConfig config, DatabaseConfig database,
+            MeterRegistry registry) {
         this.pool = pool;
         this.journal = journal;
         this.config = config;
+        this.database = database;
         this.statements = Counter.builder("journal.append.statements")
                 .description("combined append statements run (each one commit)").register(registry);
         this.combined = Counter.builder("journal.append.combined-batches")
@@ -146,7 +148,7 @@ public class AppendCombiner {
         List<Continuation> batches = new ArrayList<>(statement.size());
         statement.forEach(waiting -> batches.add(waiting.batch()));
         Uni.createFrom().deferred(() -> journal.appendContinuing(pool, batches))
-                .ifNoItem().after(STATEMENT_TIMEOUT).fail()
+                .ifNoItem().after(database.unansweredAfter()).fail()
                 .subscribe().with(
                         written -> {
                             for (int i = 0; i < statement.size(); i++) {

@@ -23,6 +23,14 @@ class ProblemMappersTest {
     }
 
     @Test
+    void aStatementCancelledAtItsTimeout_orUnansweredPastIt_isInfrastructure() {
+        assertThat(ProblemMappers.isInfrastructure(new PgException("canceling statement due to statement timeout",
+                "ERROR", "57014", null))).isTrue();
+        // Mutiny's ifNoItem().after(...).fail() raises its own TimeoutException, not java.util.concurrent's
+        assertThat(ProblemMappers.isInfrastructure(new io.smallrye.mutiny.TimeoutException())).isTrue();
+    }
+
+    @Test
     void programmingErrors_areNotInfrastructure() {
         assertThat(ProblemMappers.isInfrastructure(new IllegalStateException("bug"))).isFalse();
         assertThat(ProblemMappers.isInfrastructure(new PgException("syntax", "ERROR", "42601", null))).isFalse();
