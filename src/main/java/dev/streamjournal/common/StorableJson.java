@@ -9,14 +9,17 @@ import java.util.Map;
 /**
  * What PostgreSQL's jsonb cannot hold, found before anything is written: a string or key with
  * U+0000 (jsonb refuses it), a lone UTF-16 surrogate (it has no UTF-8 form, so it could only be stored
- * changed), and a number beyond jsonb's numeric range (131,072 digits before the decimal point, 16,383
- * after). Such input is refused with 400 and the JSON path of the first offending value, rather than
- * stored altered or failed on at commit.
+ * changed), and a number of more than {@value #MAX_STORED_DIGITS} digits as jsonb stores it. jsonb
+ * writes numbers out in full ({@code 1e-500} is stored as {@code 0.000...1}, 501 digits), and a stored
+ * number longer than the JSON reader's bound (the same {@value #MAX_STORED_DIGITS} digits) could not be
+ * read back: the transcript assembled from such an event at the terminal event would fail. Such input is
+ * refused with 400 and the JSON path of the first offending value, rather than stored altered or failed
+ * on later.
  */
 public final class StorableJson {
 
-    static final int MAX_INTEGER_DIGITS = 131_072;
-    static final int MAX_FRACTION_DIGITS = 16_383;
+    /** Jackson's default {@code StreamReadConstraints.maxNumberLength}, which the service reads JSON with. */
+    static final int MAX_STORED_DIGITS = 1000;
 
     private StorableJson() {
     }
@@ -76,17 +79,19 @@ public final class StorableJson {
     }
 
     private static String decimal(BigDecimal value, String path) {
-        int integerDigits = value.precision() - value.scale();
-        if (integerDigits > MAX_INTEGER_DIGITS || value.scale() > MAX_FRACTION_DIGITS) {
-            return path + " is a number beyond the journal's range (" + MAX_INTEGER_DIGITS
-                    + " digits before the decimal point, " + MAX_FRACTION_DIGITS + " after)";
-        }
-        return null;
+        // the digits of the plain form jsonb stores: 1E3 is 1000 (4), 1.50 stays 1.50 (3), 1e-3 is 0.001 (4)
+        long integerDigits = Math.max(1, (long) value.precision() - value.scale());
+        return digits(integerDigits + Math.max(0, value.scale()), path);
     }
 
     private static String integer(BigInteger value, String path) {
-        if (value.abs().toString().length() > MAX_INTEGER_DIGITS) {
-            return path + " is a number beyond the journal's range (" + MAX_INTEGER_DIGITS + " digits)";
+        return digits(value.abs().toString().length(), path);
+    }
+
+    private static String digits(long digits, String path) {
+        if (digits > MAX_STORED_DIGITS) {
+            return path + " is a number of " + digits + " digits as the journal stores it (at most "
+                    + MAX_STORED_DIGITS + ")";
         }
         return null;
     }

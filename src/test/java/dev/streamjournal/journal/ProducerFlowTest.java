@@ -21,6 +21,9 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
+/**
+ * The whole producer flow, status, event pages, session transcript, hermes status.
+ */
 @QuarkusTest
 class ProducerFlowTest {
 
@@ -176,5 +179,23 @@ class ProducerFlowTest {
         String view = given().get("/v1/sessions/{id}", session).then().statusCode(200)
                 .body("messages[-1].toolCalls", hasSize(1)).extract().asString();
         assertThat(view).contains(args);
+    }
+
+    @Test
+    void numbersStoredInUpTo1000Digits_areReadBack_atTheTerminalEvent_andLongerOnesAreRefused() {
+        String session = id("s");
+        String stream = id("st");
+        createStream(session, stream);
+        // jsonb stores these in full: 1,000 digits each, the longest a read of the journal parses
+        appendRaw(stream, "{\"events\":[{\"type\":\"tool\",\"data\":{\"id\":\"t1\",\"big\":1e999,"
+                + "\"small\":1e-999}}]}").statusCode(200);
+        appendRaw(stream, "{\"events\":[{\"type\":\"tool\",\"data\":{\"id\":\"t2\",\"small\":1e-1000}}]}")
+                .statusCode(400).body("type", endsWith("/invalid-event"))
+                .body("detail", equalTo("events[0].data.small is a number of 1001 digits as the journal stores it (at most 1000)"));
+        append(stream, List.of(event("done", Map.of()))).statusCode(200).body("terminal", equalTo(true));
+
+        String view = given().get("/v1/sessions/{id}", session).then().statusCode(200)
+                .body("messages[-1].toolCalls", hasSize(1)).extract().asString();
+        assertThat(view).contains("1" + "0".repeat(999)).contains("0." + "0".repeat(998) + "1");
     }
 }
