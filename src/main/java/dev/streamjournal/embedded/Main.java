@@ -12,7 +12,9 @@ import sun.misc.Signal;
  * system property {@code quarkus.datasource.reactive.url}), it first starts an embedded PostgreSQL with
  * its data in {@code journal.embedded.data-dir} (default {@code ./data/pg}, kept across restarts) and
  * points both datasources at it, and, unless {@code journal.auth.enabled} is set, turns authentication
- * off. Production configures a URL and never starts it.
+ * off. Production configures a URL and never starts it. The data directory is read here, before
+ * Quarkus's configuration exists, from the system property or its environment variable
+ * {@code JOURNAL_EMBEDDED_DATA_DIR}.
  *
  * <p>SIGTERM and SIGINT start the graceful shutdown (readiness down, live subscribers drained, in-flight
  * requests finished) and the process then exits 0; the embedded PostgreSQL stops after the service.
@@ -21,6 +23,7 @@ import sun.misc.Signal;
 public final class Main {
 
     private static final Logger LOG = Logger.getLogger(Main.class);
+    private static final String DEFAULT_DATA_DIR = "data/pg";
 
     /** Runs until a signal or {@link Quarkus#asyncExit()} asks it to stop. */
     public static final class Service implements QuarkusApplication {
@@ -35,7 +38,7 @@ public final class Main {
         EmbeddedPostgres postgres = null;
         if (setting("quarkus.datasource.reactive.url") == null) {
             String dataDir = setting("journal.embedded.data-dir");
-            postgres = EmbeddedPostgres.start(Path.of(dataDir == null ? "data/pg" : dataDir), true);
+            postgres = EmbeddedPostgres.start(Path.of(dataDir == null ? DEFAULT_DATA_DIR : dataDir), true);
             Runtime.getRuntime().addShutdownHook(new Thread(postgres::close, "embedded-postgres-stop"));
             System.setProperty("quarkus.datasource.reactive.url", postgres.reactiveUrl());
             System.setProperty("quarkus.datasource.jdbc.url", postgres.jdbcUrl());

@@ -4,15 +4,13 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
 
-/** Limits, leases and the embedded database of the journal ({@code journal.*}). */
+/** Limits, leases and appends of the journal ({@code journal.*}). */
 @ConfigMapping(prefix = "journal")
 public interface JournalConfig {
 
     Limits limits();
 
     Lease lease();
-
-    Embedded embedded();
 
     Append append();
 
@@ -85,14 +83,5 @@ public interface JournalConfig {
          */
         @WithDefault("100000")
         int cacheSize();
-    }
-
-    interface Embedded {
-        /**
-         * Data directory of the embedded PostgreSQL. It is read by the entry point before Quarkus
-         * starts, and only when no datasource URL is configured.
-         */
-        @WithDefault("data/pg")
-        String dataDir();
     }
 }
