@@ -1,10 +1,11 @@
 package dev.streamjournal.audit;
 
 import dev.streamjournal.journal.JournalRepository;
+import dev.streamjournal.journal.LifecycleLog;
 import dev.streamjournal.journal.StreamSweeps;
 import dev.streamjournal.journal.StreamSweeps.Candidate;
-import dev.streamjournal.live.Change;
-import dev.streamjournal.live.Doorbell;
+import dev.streamjournal.journal.Change;
+import dev.streamjournal.journal.Doorbell;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;

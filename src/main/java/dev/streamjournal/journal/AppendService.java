@@ -1,12 +1,9 @@
 package dev.streamjournal.journal;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.streamjournal.audit.LifecycleLog;
 import dev.streamjournal.common.ProblemException;
 import dev.streamjournal.common.Topology;
 import dev.streamjournal.journal.JournalRepository.Continuation;
-import dev.streamjournal.live.Change;
-import dev.streamjournal.live.Doorbell;
 import dev.streamjournal.security.Caller;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;

@@ -3,7 +3,7 @@ package dev.streamjournal.journal;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.streamjournal.session.TranscriptAssembler.ContentEvent;
+import dev.streamjournal.journal.TranscriptAssembler.ContentEvent;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;

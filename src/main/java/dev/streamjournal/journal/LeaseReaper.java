@@ -2,9 +2,6 @@ package dev.streamjournal.journal;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.streamjournal.audit.LifecycleLog;
-import dev.streamjournal.live.Change;
-import dev.streamjournal.live.Doorbell;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.scheduler.Scheduled;

@@ -1,9 +1,6 @@
 package dev.streamjournal.journal;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.streamjournal.audit.LifecycleLog;
-import dev.streamjournal.session.TranscriptAssembler;
-import dev.streamjournal.session.TranscriptWriter;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;

@@ -1,5 +1,6 @@
 package dev.streamjournal.live;
 
+import dev.streamjournal.journal.Change;
 import dev.streamjournal.settlement.Outcome;
 import dev.streamjournal.settlement.Settlement;
 import io.quarkus.scheduler.Scheduled;

@@ -2,6 +2,7 @@ package dev.streamjournal.live;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.streamjournal.journal.Change;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.mutiny.core.Vertx;
@@ -31,7 +32,7 @@ public class JournalListener {
 
     private final Vertx vertx;
     private final LiveHub hub;
-    private final Doorbell doorbell;
+    private final NotifyDoorbell doorbell;
     private final ObjectMapper json;
     private final LiveConfig config;
     private final String url;
@@ -41,7 +42,7 @@ public class JournalListener {
     private PgSubscriber subscriber;
     private long checkTimer = -1;
 
-    public JournalListener(Vertx vertx, LiveHub hub, Doorbell doorbell, ObjectMapper json, LiveConfig config,
+    public JournalListener(Vertx vertx, LiveHub hub, NotifyDoorbell doorbell, ObjectMapper json, LiveConfig config,
             @ConfigProperty(name = "quarkus.datasource.reactive.url") String url,
             @ConfigProperty(name = "quarkus.datasource.username") Optional<String> username,
             @ConfigProperty(name = "quarkus.datasource.password") Optional<String> password) {
@@ -62,12 +63,12 @@ public class JournalListener {
         options.setTcpKeepAlive(true);
         options.addProperty("application_name", APPLICATION_NAME);
         subscriber = PgSubscriber.subscriber(vertx, options).reconnectPolicy(retries -> 500L);
-        subscriber.channel(Doorbell.CHANNEL)
+        subscriber.channel(NotifyDoorbell.CHANNEL)
                 .handler(this::onNotification)
                 .subscribeHandler(() -> {
                     int count = subscriptions.incrementAndGet();
                     if (count > 1) {
-                        LOG.infof("LISTEN %s re-established; feeds catch up from the journal", Doorbell.CHANNEL);
+                        LOG.infof("LISTEN %s re-established; feeds catch up from the journal", NotifyDoorbell.CHANNEL);
                     }
                     hub.wakeAll();
                 });
@@ -77,7 +78,7 @@ public class JournalListener {
 
     private void connect() {
         subscriber.connect().subscribe().with(
-                ok -> LOG.debugf("listening on channel %s", Doorbell.CHANNEL),
+                ok -> LOG.debugf("listening on channel %s", NotifyDoorbell.CHANNEL),
                 failure -> {
                     LOG.warnf("LISTEN connection failed (%s); retrying", failure.getMessage());
                     vertx.setTimer(1000, id -> connect());

@@ -1,7 +1,9 @@
 package dev.streamjournal.live;
 
+import dev.streamjournal.journal.Change;
 import dev.streamjournal.settlement.Outcome;
 import dev.streamjournal.settlement.Settlement;
+import dev.streamjournal.settlement.SettlementFeeds;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
@@ -29,7 +31,7 @@ import org.jboss.logging.Logger;
  */
 @Startup
 @ApplicationScoped
-public class LiveHub {
+public class LiveHub implements SettlementFeeds {
 
     private static final Logger LOG = Logger.getLogger(LiveHub.class);
 
@@ -202,6 +204,7 @@ public class LiveHub {
      * when the replica drains, the current one (null when it was not read yet). The feed decides once per
      * change for every long-poll here, and wakes them only when it decided again.
      */
+    @Override
     public Uni<Settlement> awaitSettled(String sessionId, String streamId, String tenant, Duration wait) {
         Watch watch = watch(sessionId, tenant, true);
         StreamFeed feed = watch.follow(streamId);

@@ -1,5 +1,6 @@
 package dev.streamjournal.live;
 
+import dev.streamjournal.journal.Change;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import java.util.ArrayList;

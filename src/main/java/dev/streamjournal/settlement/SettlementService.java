@@ -1,6 +1,5 @@
 package dev.streamjournal.settlement;
 
-import dev.streamjournal.live.LiveHub;
 import dev.streamjournal.security.Caller;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -14,7 +13,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Answers settlements from the journal. A long-poll parks on the live hub, whose feed of the stream
+ * Answers settlements from the journal. A long-poll parks on the live hub ({@link SettlementFeeds}), whose feed of the stream
  * decides once per change that can alter the outcome; it never polls the database.
  */
 @Startup
@@ -22,13 +21,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 public class SettlementService {
 
     private final SettlementRepository repository;
-    private final LiveHub hub;
+    private final SettlementFeeds feeds;
     private final Map<Outcome, Counter> outcomes = new EnumMap<>(Outcome.class);
     private final AtomicInteger parked = new AtomicInteger();
 
-    public SettlementService(SettlementRepository repository, LiveHub hub, MeterRegistry metrics) {
+    public SettlementService(SettlementRepository repository, SettlementFeeds feeds, MeterRegistry metrics) {
         this.repository = repository;
-        this.hub = hub;
+        this.feeds = feeds;
         for (Outcome outcome : Outcome.values()) {
             outcomes.put(outcome, metrics.counter("journal.settlement.outcomes", "outcome", outcome.word()));
         }
@@ -52,7 +51,7 @@ public class SettlementService {
                 return Uni.createFrom().item(first);
             }
             parked.incrementAndGet();
-            return hub.awaitSettled(first.sessionId(), streamId, caller.tenant(), wait)
+            return feeds.awaitSettled(first.sessionId(), streamId, caller.tenant(), wait)
                     .onTermination().invoke(parked::decrementAndGet)
                     .chain(settled -> settled != null ? Uni.createFrom().item(settled) : settle(streamId, caller));
         });

@@ -113,7 +113,7 @@ public final class Statements {
         use("AuditRepository.SEES_ALL_ACTIVITY", Reach.COORDINATOR);
         use("ChangeSweep.STREAMS", all, new String[] {"st", "st2"}, new String[] {"s", "s2"});
         use("ChangeSweep.SESSIONS", all, (Object) new String[] {"s", "s2"});
-        use("Doorbell.NOTIFY", Reach.COORDINATOR, (Object) new String[] {"{}"});
+        use("NotifyDoorbell.NOTIFY", Reach.COORDINATOR, (Object) new String[] {"{}"});
         use("Topology.CITUS", Reach.COORDINATOR);
         use("Topology.DISTRIBUTED", Reach.CITUS_ONLY);
     }

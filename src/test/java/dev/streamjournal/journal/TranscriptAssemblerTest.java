@@ -1,15 +1,19 @@
-package dev.streamjournal.session;
+package dev.streamjournal.journal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.streamjournal.journal.TerminalState;
-import dev.streamjournal.session.TranscriptAssembler.ContentEvent;
+import dev.streamjournal.journal.TranscriptAssembler.ContentEvent;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
+/**
+ * The assistant message assembled from the journal, without I/O: content from tokens, reasoning, tool
+ * calls matched with their results by id or else the oldest open call, usage and terminal state; a
+ * message given in done.
+ */
 class TranscriptAssemblerTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();

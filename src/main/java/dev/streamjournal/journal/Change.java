@@ -1,6 +1,5 @@
-package dev.streamjournal.live;
+package dev.streamjournal.journal;
 
-import dev.streamjournal.journal.JournalEvent;
 import java.util.List;
 
 /**

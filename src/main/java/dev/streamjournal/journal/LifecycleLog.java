@@ -1,4 +1,4 @@
-package dev.streamjournal.audit;
+package dev.streamjournal.journal;
 
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.SqlConnection;

@@ -1,6 +1,8 @@
 package dev.streamjournal.live;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.streamjournal.journal.Change;
+import dev.streamjournal.journal.Doorbell;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.mutiny.core.Vertx;
@@ -27,9 +29,9 @@ import org.jboss.logging.Logger;
  * doorbell delays the others only until their {@link ChangeSweep} reads the change from the journal.
  */
 @ApplicationScoped
-public class Doorbell {
+public class NotifyDoorbell implements Doorbell {
 
-    private static final Logger LOG = Logger.getLogger(Doorbell.class);
+    private static final Logger LOG = Logger.getLogger(NotifyDoorbell.class);
     public static final String CHANNEL = "journal";
     /** PostgreSQL refuses NOTIFY payloads of 8000 bytes or more. */
     static final int MAX_PAYLOAD_BYTES = 7900;
@@ -48,7 +50,7 @@ public class Doorbell {
     private boolean sending;
     private long lastSent;
 
-    public Doorbell(Pool pool, LiveHub hub, ObjectMapper json, Vertx vertx, LiveConfig config) {
+    public NotifyDoorbell(Pool pool, LiveHub hub, ObjectMapper json, Vertx vertx, LiveConfig config) {
         this.pool = pool;
         this.hub = hub;
         this.json = json;
@@ -61,7 +63,7 @@ public class Doorbell {
         return replica;
     }
 
-    /** Call after the commit of a change; never throws (the commit stands whatever happens here). */
+    @Override
     public void ring(Change change) {
         try {
             announce(change);
@@ -75,7 +77,7 @@ public class Doorbell {
         synchronized (this) {
             // other replicas get ids only: the events stay with this replica's feeds
             pending.merge(change.streamId(), new Change(change.sessionId(), change.streamId(), change.lastSeq(),
-                    change.settles()), Doorbell::merge);
+                    change.settles()), NotifyDoorbell::merge);
             if (sending) {
                 return;
             }
@@ -102,7 +104,7 @@ public class Doorbell {
                         failure -> {
                             LOG.warnf("doorbell NOTIFY failed (%s); other replicas catch up by their sweep", failure.getMessage());
                             synchronized (this) {
-                                changes.forEach(change -> pending.merge(change.streamId(), change, Doorbell::merge));
+                                changes.forEach(change -> pending.merge(change.streamId(), change, NotifyDoorbell::merge));
                             }
                             vertx.setTimer(1000, id -> send());
                         });

@@ -1,4 +1,4 @@
-package dev.streamjournal.session;
+package dev.streamjournal.journal;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;

@@ -1,10 +1,9 @@
-package dev.streamjournal.session;
+package dev.streamjournal.journal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.streamjournal.journal.TerminalState;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
