@@ -41,7 +41,7 @@ class JsClientIT {
         ENV.put("SJ_JAVA", ProcessHandle.current().info().command().orElse("java"));
         Files.createDirectories(REPORTS);
         assertThat(CLIENT.resolve("node_modules/puppeteer-core"))
-                .as("the test packages of clients/js: run `npm ci` there (.ci/run does)").isDirectory();
+                .as("the test packages of clients/js: run scripts/prerequisites (it runs `npm ci` there)").isDirectory();
     }
 
     @AfterAll

@@ -55,7 +55,7 @@ class CitusIT {
 
     @BeforeAll
     static void start() throws Exception {
-        assertThat(CitusCluster.installed()).as("Citus for PostgreSQL 15: run ../shared/citus/install.sh").isTrue();
+        assertThat(CitusCluster.installed()).as("Citus for PostgreSQL 15: run scripts/prerequisites (as root) or scripts/citus/install.sh").isTrue();
         cluster = CitusCluster.start(2);
         Map<String, String> env = Replica.environment(cluster.datasource());
         env.put("JOURNAL_LEASE_REAPER_INTERVAL", "1s");

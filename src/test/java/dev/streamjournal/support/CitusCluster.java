@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A Citus cluster on loopback for tests: a coordinator and workers, each a PostgreSQL 15 server of the
- * system ({@code /usr/lib/postgresql/15}, with Citus installed by {@code ../shared/citus/install.sh})
+ * system ({@code /usr/lib/postgresql/15}, with Citus installed by {@code scripts/citus/install.sh})
  * with the {@code citus} extension, the workers added to the coordinator. As root the servers run as
  * user {@code postgres}.
  */
