@@ -1,4 +1,4 @@
-// The client in a real browser, on a page of another origin (CORS): the README's chat page. A stream is
+// The client in a real browser, on a page of another origin (CORS): the chat page of docs/clients.md. A stream is
 // drawn token by token and replaced by the canonical transcript on `restored`; a supersede freezes the
 // old view and the page follows the new turn; a restart of the service mid-stream is resumed with no gap.
 

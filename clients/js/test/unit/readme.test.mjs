@@ -1,4 +1,4 @@
-// The README shows the chat page that the browser tests run: the two must not drift apart.
+// docs/clients.md shows the chat page that the browser tests run: the two must not drift apart.
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -8,10 +8,10 @@ import { fileURLToPath } from 'node:url';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 
-test("the README's chat page is examples/chat.html", () => {
-  const readme = readFileSync(path.join(repo, 'README.md'), 'utf8');
+test("the chat page of docs/clients.md is examples/chat.html", () => {
+  const doc = readFileSync(path.join(repo, 'docs/clients.md'), 'utf8');
   const page = readFileSync(path.join(repo, 'clients/js/examples/chat.html'), 'utf8');
-  const blocks = [...readme.matchAll(/```html\n([\s\S]*?)```/g)].map((match) => match[1]);
-  assert.ok(blocks.includes(page), 'README.md has no ```html block equal to clients/js/examples/chat.html');
+  const blocks = [...doc.matchAll(/```html\n([\s\S]*?)```/g)].map((match) => match[1]);
+  assert.ok(blocks.includes(page), 'docs/clients.md has no ```html block equal to clients/js/examples/chat.html');
   assert.ok(page.split('\n').length <= 40);
 });

@@ -1,4 +1,4 @@
-// The TypeScript declarations compile under `strict` with code that uses the client as the README does,
+// The TypeScript declarations compile under `strict` with code that uses the client as docs/clients.md does,
 // and every name the package exports is declared.
 
 import assert from 'node:assert/strict';

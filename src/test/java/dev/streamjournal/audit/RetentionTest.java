@@ -23,6 +23,12 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
+/**
+ * Payloads emptied and streams deleted by age in racing passes, each exactly once with its lifecycle
+ * row; settlement {@code restored} survives payload pruning, {@code missing} after deletion; young and
+ * live streams untouched; a pass never waits for a session that stream creation holds (it skips that
+ * session's streams until the next pass), so the two cannot deadlock.
+ */
 @QuarkusTest
 @TestProfile(RetentionTest.Ages.class)
 class RetentionTest {

@@ -7,6 +7,10 @@ import java.util.List;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
+/**
+ * The gap-safe audit tail, without I/O: which rows a reader may hand out while transactions that hold
+ * smaller positions are still in flight.
+ */
 class SafePrefixTest {
 
     private static final OffsetDateTime T0 = OffsetDateTime.parse("2026-01-01T00:00:00Z");

@@ -8,6 +8,10 @@ import static org.hamcrest.Matchers.hasItem;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
 
+/**
+ * Health, metrics (including live subscribers, push delay, settlement outcomes, parked long-polls),
+ * OpenAPI, Swagger UI.
+ */
 @QuarkusTest
 class OpsEndpointsTest {
 

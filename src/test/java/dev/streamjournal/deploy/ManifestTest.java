@@ -223,14 +223,15 @@ class ManifestTest {
         assertThat(map(example.path("stringData")).values()).allSatisfy(value -> assertThat(value).contains("REPLACE"));
     }
 
-    /** application.properties keys (without profile prefixes) and every key of the README's configuration table. */
+    /** application.properties keys (without profile prefixes) and every key of the configuration table in docs/operations.md. */
     private static Set<String> configurationKeys() throws IOException {
         Set<String> keys = new HashSet<>();
         for (Object key : applicationProperties().keySet()) {
             keys.add(key.toString().replaceFirst("^%[a-z]+\\.", ""));
         }
-        String readme = Files.readString(Path.of("README.md"));
-        String table = readme.substring(readme.indexOf("## Configuration"));
+        String operations = Files.readString(Path.of("docs/operations.md"));
+        String section = operations.substring(operations.indexOf("## Configuration") + 1);
+        String table = section.substring(0, section.indexOf("\n## "));
         Matcher row = Pattern.compile("(?m)^\\| `([a-z0-9.-]+)`(?: / `\\.([a-z0-9-]+)`)? \\|").matcher(table);
         while (row.find()) {
             keys.add(row.group(1));

@@ -10,6 +10,10 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
+/**
+ * The append decisions, without I/O: the numbering of a batch, duplicates and conflicts of explicit
+ * seqs, gaps, the event classes and what a batch does to its stream.
+ */
 class AppendPlanTest {
 
     private static final ObjectMapper JSON = new ObjectMapper()

@@ -27,6 +27,14 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
+/**
+ * An expired lease becomes {@code interrupted} with a synthetic {@code apperror} and the partial
+ * transcript; three reapers racing interrupt each stream exactly once; a heartbeat, and a retry made
+ * only of duplicates, extend the lease; a stream terminal for {@code journal.close-after} without
+ * {@code stream_end} is closed (its open SSE tail settles and ends, a late {@code stream_end} is 409),
+ * one younger or live is not, an interrupted one is closed by the same rule, and three racing passes
+ * close each once.
+ */
 @QuarkusTest
 class LeaseReaperTest {
 

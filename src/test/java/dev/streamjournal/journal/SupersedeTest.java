@@ -19,6 +19,10 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
+/**
+ * {@code reject} answers {@code session-busy} and writes nothing; {@code interrupt} supersedes in the
+ * creating transaction, the old producer gets 409, the new stream is untouched.
+ */
 @QuarkusTest
 class SupersedeTest {
 

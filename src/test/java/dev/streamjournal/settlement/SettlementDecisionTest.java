@@ -8,6 +8,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
 
+/**
+ * The settlement decision, without I/O: the order of its rules (missing, stale, active, restored,
+ * error) and what each outcome carries.
+ */
 class SettlementDecisionTest {
 
     private static final Instant NOW = Instant.parse("2026-01-01T00:00:00Z");

@@ -24,6 +24,10 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
+/**
+ * Outcomes over HTTP; a long-poll answers within 100 ms of the terminal commit, answers {@code stale}
+ * when a newer stream takes the session, and {@code active} at its timeout.
+ */
 @QuarkusTest
 class SettlementTest {
 
