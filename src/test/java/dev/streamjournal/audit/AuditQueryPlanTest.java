@@ -69,6 +69,8 @@ class AuditQueryPlanTest {
         StringBuilder report = new StringBuilder();
         try {
             Transaction transaction = connection.begin().await().atMost(TIMEOUT);
+            // seeding a million events takes longer than the service's statement timeout allows one statement
+            execute(connection, "set local statement_timeout = 0");
             seed(connection);
             OffsetDateTime day10 = day(10);
             OffsetDateTime day50 = day(50);

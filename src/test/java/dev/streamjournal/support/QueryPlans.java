@@ -36,6 +36,8 @@ public final class QueryPlans {
         SqlConnection connection = db.pool().getConnection().await().atMost(TIMEOUT);
         try {
             run(connection, "begin");
+            // a seed statement may take longer than the service's statement timeout allows one statement
+            run(connection, "set local statement_timeout = 0");
             for (String statement : seed) {
                 run(connection, statement);
             }
