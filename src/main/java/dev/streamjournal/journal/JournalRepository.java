@@ -21,8 +21,9 @@ import java.util.Map;
 /**
  * The journal's SQL: one method per statement, each run on the caller's connection or transaction.
  *
- * <p>Every statement names the stream's session ({@code session_id = $n} on every table it reads or
- * writes), so that on a journal sharded by session it runs on one shard; the methods that are given only
+ * <p>Every statement names the stream's session ({@code session_id = $1} on every table it reads or
+ * writes; the session is always the first parameter), so that on a journal sharded by session it runs
+ * on one shard; the methods that are given only
  * a stream id find its session in the {@link StreamDirectory}.
  *
  * <p>A lease is kept to the whole second, rounded up ({@code to_timestamp(floor(epoch of now()) + lease + 1)};
@@ -190,24 +191,24 @@ public class JournalRepository {
     static final String HEARTBEAT = """
             update streams
                set lease_expires_at = to_timestamp(floor(extract(epoch from now())) + lease_seconds + 1)
-             where session_id = $3 and stream_id = $1 and tenant = $2 and terminal_state is null
+             where session_id = $1 and stream_id = $2 and tenant = $3 and terminal_state is null
             """;
 
     /** Why a heartbeat extended nothing: the stream's terminal state, or no row when the tenant has no such stream. */
     static final String TERMINAL_STATE = """
-            select terminal_state from streams where session_id = $3 and stream_id = $1 and tenant = $2
+            select terminal_state from streams where session_id = $1 and stream_id = $2 and tenant = $3
             """;
 
     static final String PAGE = """
             select seq, position, type, data::text as data, at
               from journal_events
-             where session_id = $5 and stream_id = $1 and seq > $2 and tenant = $4
+             where session_id = $1 and stream_id = $2 and seq > $3 and tenant = $5
              order by seq
-             limit $3
+             limit $4
             """;
 
     /**
-     * A catch-up page: up to $3 events after $2 of the tenant's stream, cut where their data passes $5
+     * A catch-up page: up to $4 events after $3 of the tenant's stream, cut where their data passes $6
      * bytes of text (always at least one event), so that what a lagging reader holds stays bounded
      * however large the events are. The sizes are the ones stored with the events ({@code data_bytes}),
      * so only the rows kept are turned into text.
@@ -218,10 +219,10 @@ public class JournalRepository {
                            sum(coalesce(data_bytes, octet_length(data::text))) over (order by seq) as bytes,
                            row_number() over (order by seq) as n
                       from journal_events
-                     where session_id = $6 and stream_id = $1 and seq > $2 and tenant = $4
+                     where session_id = $1 and stream_id = $2 and seq > $3 and tenant = $5
                      order by seq
-                     limit $3) page
-             where n = 1 or bytes <= $5
+                     limit $4) page
+             where n = 1 or bytes <= $6
              order by seq
             """;
 
@@ -232,10 +233,10 @@ public class JournalRepository {
               left join lateral (
                     select seq, position, type, data, at
                       from journal_events
-                     where session_id = $5 and stream_id = s.stream_id and seq > $3
+                     where session_id = $1 and stream_id = s.stream_id and seq > $4
                      order by seq
-                     limit $4) e on true
-             where s.session_id = $5 and s.stream_id = $1 and s.tenant = $2
+                     limit $5) e on true
+             where s.session_id = $1 and s.stream_id = $2 and s.tenant = $3
             """;
 
     static final String STREAMS_OF_SESSION = """
@@ -447,7 +448,7 @@ public class JournalRepository {
      * its lease is extended), null when the tenant has no such stream.
      */
     public Uni<String> heartbeat(SqlClient client, String sessionId, String streamId, String tenant) {
-        Tuple args = Tuple.of(streamId, tenant, sessionId);
+        Tuple args = Tuple.of(sessionId, streamId, tenant);
         return client.preparedQuery(HEARTBEAT).execute(args).chain(extended -> extended.rowCount() == 1
                 ? Uni.createFrom().item("")
                 : client.preparedQuery(TERMINAL_STATE).execute(args).map(JournalRepository::terminalState));
@@ -475,7 +476,7 @@ public class JournalRepository {
     /** Up to {@code limit} events of the tenant's stream after {@code afterSeq}, in seq order. */
     public Uni<List<JournalEvent>> page(SqlClient client, String sessionId, String streamId, String tenant, int afterSeq,
             int limit) {
-        return client.preparedQuery(PAGE).execute(Tuple.of(streamId, afterSeq, limit, tenant, sessionId))
+        return client.preparedQuery(PAGE).execute(Tuple.of(sessionId, streamId, afterSeq, limit, tenant))
                 .map(rows -> events(streamId, rows));
     }
 
@@ -483,15 +484,15 @@ public class JournalRepository {
     public Uni<List<JournalEvent>> boundedPage(SqlClient client, String sessionId, String streamId, String tenant,
             int afterSeq, int limit, long maxBytes) {
         return client.preparedQuery(BOUNDED_PAGE)
-                .execute(Tuple.tuple().addString(streamId).addInteger(afterSeq).addInteger(limit).addString(tenant)
-                        .addLong(maxBytes).addString(sessionId))
+                .execute(Tuple.tuple().addString(sessionId).addString(streamId).addInteger(afterSeq).addInteger(limit)
+                        .addString(tenant).addLong(maxBytes))
                 .map(rows -> events(streamId, rows));
     }
 
     /** Up to {@code limit} events after {@code afterSeq} of the tenant's stream; null when it has no such stream. */
     public Uni<List<JournalEvent>> tenantPage(SqlClient client, String sessionId, String streamId, String tenant,
             int afterSeq, int limit) {
-        return client.preparedQuery(TENANT_PAGE).execute(Tuple.of(streamId, tenant, afterSeq, limit, sessionId)).map(rows -> {
+        return client.preparedQuery(TENANT_PAGE).execute(Tuple.of(sessionId, streamId, tenant, afterSeq, limit)).map(rows -> {
             if (rows.size() == 0) {
                 return null;
             }

@@ -41,12 +41,12 @@ public class StreamRepository {
     private static final String INSERT_STREAM = """
             insert into streams (stream_id, session_id, tenant, create_request, created_by, created_at,
                                  lease_seconds, lease_expires_at)
-            values ($1, $2, $3, $4::text::jsonb, $5, clock_timestamp(), $6, date_trunc('second', now()) + make_interval(secs => $6::integer + 1))
+            values ($2, $1, $3, $4::text::jsonb, $5, clock_timestamp(), $6, date_trunc('second', now()) + make_interval(secs => $6::integer + 1))
             """;
 
     /** Claims the stream id for this session, for good: a taken id fails on {@code stream_sessions_pkey}. */
     private static final String REGISTER_STREAM = """
-            insert into stream_sessions (stream_id, session_id, tenant) values ($1, $2, $3)
+            insert into stream_sessions (stream_id, session_id, tenant) values ($2, $1, $3)
             """;
 
     private static final String SET_ACTIVE_STREAM = """
@@ -56,8 +56,8 @@ public class StreamRepository {
     private static final String SUPERSEDE = """
             update streams
                set terminal_state = 'superseded', terminal_at = now(), closed = true, closed_at = now(),
-                   superseded_by = $2
-             where session_id = $3 and stream_id = $1
+                   superseded_by = $3
+             where session_id = $1 and stream_id = $2
             """;
 
     /** Creates the session on first use and locks it: stream creations of one session queue here. */
@@ -88,16 +88,16 @@ public class StreamRepository {
 
     public Uni<Void> insert(SqlConnection connection, String streamId, String sessionId, String tenant,
             String createRequest, String principal, int leaseSeconds) {
-        return connection.preparedQuery(REGISTER_STREAM).execute(Tuple.of(streamId, sessionId, tenant))
+        return connection.preparedQuery(REGISTER_STREAM).execute(Tuple.of(sessionId, streamId, tenant))
                 .chain(() -> connection.preparedQuery(INSERT_STREAM)
-                        .execute(Tuple.of(streamId, sessionId, tenant, createRequest, principal, leaseSeconds)))
+                        .execute(Tuple.of(sessionId, streamId, tenant, createRequest, principal, leaseSeconds)))
                 .chain(() -> connection.preparedQuery(SET_ACTIVE_STREAM).execute(Tuple.of(sessionId, streamId)))
                 .replaceWithVoid();
     }
 
     /** Makes a live stream terminal {@code superseded} and closed; its producer's appends now get 409. */
     public Uni<Void> supersede(SqlConnection connection, StreamState stream, String byStreamId) {
-        return connection.preparedQuery(SUPERSEDE).execute(Tuple.of(stream.streamId(), byStreamId, stream.sessionId()))
+        return connection.preparedQuery(SUPERSEDE).execute(Tuple.of(stream.sessionId(), stream.streamId(), byStreamId))
                 .replaceWithVoid();
     }
 }

@@ -19,12 +19,12 @@ public class StreamStatusRepository {
             select stream_id, session_id, created_at, last_seq, last_event, last_event_at, terminal_state, closed,
                    superseded_by, lease_expires_at
               from streams
-             where session_id = $3 and stream_id = $1 and tenant = $2
+             where session_id = $1 and stream_id = $2 and tenant = $3
             """;
 
-    /** The states a listing may ask for, and the condition of each (every stream without one). */
+    /** The states a listing may ask for, and the condition of each (every stream without one); the state is the %s parameter. */
     static final String STATE = """
-            case $2::text when 'active' then terminal_state is null
+            case %s::text when 'active' then terminal_state is null
                           when 'terminal' then terminal_state is not null and not closed
                           when 'closed' then closed
                           else true end""";
@@ -38,10 +38,11 @@ public class StreamStatusRepository {
                and %s
              order by created_at desc, stream_id desc
              limit $5
-            """.formatted(STATE);
+            """.formatted(STATE.formatted("$2"));
 
     /**
-     * The same, of one session ($6): one shard on a sharded journal. The session's streams are walked
+     * The same, of one session ($1; the tenant $2, the state $3, the cursor ($4, $5), the limit $6): one
+     * shard on a sharded journal. The session's streams are walked
      * newest first along its index and filtered after (OFFSET 0 keeps the state out of the walk, so that
      * the planner never intersects it with the index of all live streams).
      */
@@ -50,12 +51,12 @@ public class StreamStatusRepository {
               from (select stream_id, session_id, created_at, last_seq, last_event, last_event_at, terminal_state,
                            closed, superseded_by, lease_expires_at
                       from streams
-                     where session_id = $6 and tenant = $1 and (created_at, stream_id) < ($3, $4)
+                     where session_id = $1 and tenant = $2 and (created_at, stream_id) < ($4, $5)
                      order by created_at desc, stream_id desc
                     offset 0) session_streams
              where %s
-             limit $5
-            """.formatted(STATE);
+             limit $6
+            """.formatted(STATE.formatted("$3"));
 
     private final Pool pool;
     private final StreamDirectory directory;
@@ -68,7 +69,7 @@ public class StreamStatusRepository {
     /** The stream's status, or null when the tenant has no such stream. */
     public Uni<StreamStatus> find(String streamId, String tenant) {
         return directory.sessionOf(streamId).chain(sessionId -> sessionId == null ? Uni.createFrom().nullItem()
-                : pool.preparedQuery(STATUS).execute(Tuple.of(streamId, tenant, sessionId))
+                : pool.preparedQuery(STATUS).execute(Tuple.of(sessionId, streamId, tenant))
                         .map(rows -> rows.size() == 0 ? null : status(rows.iterator().next(), null)));
     }
 
@@ -82,13 +83,10 @@ public class StreamStatusRepository {
      * closed) or {@code closed}) when {@code state} is.
      */
     public Uni<Listing> list(String tenant, String sessionId, String state, StreamCursor after, int limit) {
-        Tuple args = Tuple.tuple().addString(tenant).addString(state).addOffsetDateTime(after.createdAt())
-                .addString(after.streamId()).addInteger(limit + 1);
-        String sql = sessionId == null ? LIST_BY_TENANT : LIST_BY_SESSION;
-        if (sessionId != null) {
-            args.addString(sessionId);
-        }
-        return pool.preparedQuery(sql).execute(args).map(rows -> {
+        Tuple args = sessionId == null ? Tuple.tuple() : Tuple.of(sessionId);
+        args.addString(tenant).addString(state).addOffsetDateTime(after.createdAt()).addString(after.streamId())
+                .addInteger(limit + 1);
+        return pool.preparedQuery(sessionId == null ? LIST_BY_TENANT : LIST_BY_SESSION).execute(args).map(rows -> {
             List<StreamStatus> streams = new ArrayList<>(rows.size());
             for (Row row : rows) {
                 streams.add(status(row, null));

@@ -16,13 +16,13 @@ public class SettlementRepository {
             select s.stream_id, s.session_id, s.last_seq, s.terminal_state, s.terminal_seq, s.closed, se.active_stream_id, se.revision,
                    (select e.data::text
                       from journal_events e
-                     where e.session_id = $3 and e.stream_id = s.stream_id and e.seq = s.terminal_seq) as terminal_data,
+                     where e.session_id = $1 and e.stream_id = s.stream_id and e.seq = s.terminal_seq) as terminal_data,
                    (select coalesce(json_agg(m.message order by m.idx), '[]'::json)::text
                       from transcript_messages m
-                     where m.session_id = $3 and m.stream_id = s.stream_id) as messages
+                     where m.session_id = $1 and m.stream_id = s.stream_id) as messages
               from streams s
               join sessions se on se.session_id = s.session_id
-             where s.session_id = $3 and se.session_id = $3 and s.stream_id = $1 and s.tenant = $2
+             where s.session_id = $1 and se.session_id = $1 and s.stream_id = $2 and s.tenant = $3
             """;
 
     private final Pool pool;
@@ -36,7 +36,7 @@ public class SettlementRepository {
     /** The facts, or null when the tenant has no such stream. */
     public Uni<SettlementFacts> facts(String streamId, String tenant) {
         return directory.sessionOf(streamId).chain(sessionId -> sessionId == null ? Uni.createFrom().nullItem()
-                : pool.preparedQuery(FACTS).execute(Tuple.of(streamId, tenant, sessionId))
+                : pool.preparedQuery(FACTS).execute(Tuple.of(sessionId, streamId, tenant))
                         .map(rows -> rows.size() == 0 ? null : facts(rows.iterator().next())));
     }
 

@@ -17,7 +17,7 @@ class SettlementQueryPlanTest {
 
     @Test
     void settlementFacts_areServedByIndexes() {
-        assertThat(QueryPlans.scans(QueryPlans.explain(db, SettlementRepository.FACTS, new Object[] {"st", "default", "s"})))
+        assertThat(QueryPlans.scans(QueryPlans.explain(db, SettlementRepository.FACTS, new Object[] {"s", "st", "default"})))
                 .isFalse();
     }
 }

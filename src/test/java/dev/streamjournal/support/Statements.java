@@ -66,28 +66,28 @@ public final class Statements {
         use("JournalRepository.UPDATE_AFTER_APPEND", one, "s", "st", 3, "token");
         use("JournalRepository.MAKE_TERMINAL", one, "s", "st", "completed", 3);
         use("JournalRepository.MAKE_CLOSED", one, "s", "st");
-        use("JournalRepository.TERMINAL_STATE", one, "st", "default", "s");
+        use("JournalRepository.TERMINAL_STATE", one, "s", "st", "default");
         use("JournalRepository.CONTENT_EVENTS", one, "s", "st");
-        use("JournalRepository.HEARTBEAT", one, "st", "default", "s");
-        use("JournalRepository.PAGE", one, "st", 10, 101, "default", "s");
-        use("JournalRepository.BOUNDED_PAGE", one, "st", 10, 2000, "default", 1L << 20, "s");
-        use("JournalRepository.TENANT_PAGE", one, "st", "default", 10, 101, "s");
+        use("JournalRepository.HEARTBEAT", one, "s", "st", "default");
+        use("JournalRepository.PAGE", one, "s", "st", 10, 101, "default");
+        use("JournalRepository.BOUNDED_PAGE", one, "s", "st", 10, 2000, "default", 1L << 20);
+        use("JournalRepository.TENANT_PAGE", one, "s", "st", "default", 10, 101);
         use("JournalRepository.STREAMS_OF_SESSION", one, "s", "default");
         use("StreamRepository.ENSURE_SESSION", one, "s", "default");
         use("StreamRepository.LOCK_SESSION", one, "s");
         use("StreamRepository.FIND_STREAM_ID", one, "st");
         use("StreamRepository.CREATE_REQUEST", one, "s", "st");
-        use("StreamRepository.INSERT_STREAM", one, "st", "s", "default", "{}", "p", 60);
-        use("StreamRepository.REGISTER_STREAM", one, "st", "s", "default");
+        use("StreamRepository.INSERT_STREAM", one, "s", "st", "default", "{}", "p", 60);
+        use("StreamRepository.REGISTER_STREAM", one, "s", "st", "default");
         use("StreamRepository.SET_ACTIVE_STREAM", one, "s", "st");
-        use("StreamRepository.SUPERSEDE", one, "st", "st2", "s");
-        use("StreamStatusRepository.STATUS", one, "st", "default", "s");
+        use("StreamRepository.SUPERSEDE", one, "s", "st", "st2");
+        use("StreamStatusRepository.STATUS", one, "s", "st", "default");
         use("StreamStatusRepository.LIST_BY_TENANT", all, "default", "active",
                 java.time.OffsetDateTime.parse("9999-12-31T23:59:59Z"), "", 101);
-        use("StreamStatusRepository.LIST_BY_SESSION", one, "default", "active",
-                java.time.OffsetDateTime.parse("9999-12-31T23:59:59Z"), "", 101, "s");
+        use("StreamStatusRepository.LIST_BY_SESSION", one, "s", "default", "active",
+                java.time.OffsetDateTime.parse("9999-12-31T23:59:59Z"), "", 101);
         use("StreamDirectory.SESSION_OF_STREAM", one, "st");
-        use("SettlementRepository.FACTS", one, "st", "default", "s");
+        use("SettlementRepository.FACTS", one, "s", "st", "default");
         use("SessionRepository.VIEW", one, "s", "default");
         use("TranscriptWriter.BUMP", one, "s");
         use("TranscriptWriter.APPEND", one, "s", 1L, "st", "user", "{}");
