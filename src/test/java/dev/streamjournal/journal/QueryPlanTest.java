@@ -1,11 +1,14 @@
 package dev.streamjournal.journal;
 
+import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.streamjournal.support.Db;
 import dev.streamjournal.support.QueryPlans;
 import dev.streamjournal.support.Statements;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -14,6 +17,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,17 +28,67 @@ import org.junit.jupiter.api.Test;
  * ({@code enable_seqscan = off}), a plan still shows {@code Seq Scan} only when no index serves the
  * query, and every index scan must be bounded by an {@code Index Cond} (a filter-only walk of a whole
  * index is a scan too). The plans are taken over a seeded journal (rolled back) and written to
- * {@code target/query-plans.txt}.
+ * {@code target/query-plans.txt}. The one read through Hibernate Reactive with Panache is checked as
+ * the SQL Hibernate issues, taken from its statement log while a request runs it.
  */
 @QuarkusTest
+@TestProfile(QueryPlanTest.HibernateSqlLogged.class)
 class QueryPlanTest {
+
+    /** Hibernate logs each statement it issues on {@code org.hibernate.SQL} at DEBUG, on one line. */
+    public static class HibernateSqlLogged implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("quarkus.log.category.\"org.hibernate.SQL\".level", "DEBUG",
+                    "quarkus.hibernate-orm.log.format-sql", "false",
+                    "quarkus.hibernate-orm.log.highlight-sql", "false");
+        }
+    }
 
     @Inject
     Db db;
 
     /**
+     * The SQL Hibernate Reactive issues for the session check of the live channels
+     * ({@code SessionQueries.exists}), taken from its statement log while a session channel is asked
+     * for a session that does not exist.
+     */
+    private static String panacheSessionCheck() {
+        List<String> issued = new ArrayList<>();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                synchronized (issued) {
+                    issued.add(record.getMessage().replaceAll("\\s+", " ").strip());
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        capture.setLevel(Level.ALL);
+        Logger sql = Logger.getLogger("org.hibernate.SQL");
+        sql.addHandler(capture);
+        try {
+            given().accept("text/event-stream").get("/v1/sessions/plan-no-such-session/events").then().statusCode(404);
+        } finally {
+            sql.removeHandler(capture);
+        }
+        synchronized (issued) {
+            assertThat(issued).as("statements Hibernate issued").hasSize(1);
+            assertThat(issued.get(0)).contains("from sessions").contains("session_id=$1").contains("tenant=$2");
+            return issued.get(0);
+        }
+    }
+
+    /**
      * The statements on the journal's tables ({@link Statements}) with representative arguments, and the
-     * Panache read as the SQL it issues.
+     * Panache read as the SQL Hibernate issues.
      */
     private static Map<String, Object[]> hotQueries() {
         Map<String, Object[]> queries = new LinkedHashMap<>();
@@ -40,7 +97,7 @@ class QueryPlanTest {
                 queries.put(statement.sql(), statement.args());
             }
         }
-        queries.put("select count(*) from sessions where session_id = $1 and tenant = $2", new Object[] {"s", "default"});
+        queries.put(panacheSessionCheck(), new Object[] {"s", "default"});
         return queries;
     }
 
