@@ -1,17 +1,17 @@
 package dev.streamjournal.cluster;
 
+import static dev.streamjournal.support.Api.event;
+import static dev.streamjournal.support.Api.token;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.streamjournal.security.Roles;
+import dev.streamjournal.support.ApiClient;
 import dev.streamjournal.support.CitusCluster;
 import dev.streamjournal.support.Http;
 import dev.streamjournal.support.Replica;
 import dev.streamjournal.support.SseClient;
 import dev.streamjournal.support.Statements;
-import dev.streamjournal.support.Tokens;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -44,14 +44,12 @@ import org.junit.jupiter.api.Test;
 class CitusIT {
 
     private static final String TENANT = "citus";
-    private static final String PRODUCER = Tokens.bearer("producer", TENANT, Roles.PRODUCER);
-    private static final String READER = Tokens.bearer("reader", TENANT, Roles.READER);
-    private static final String AUDITOR = Tokens.bearer("auditor", TENANT, Roles.AUDITOR);
     private static final Duration REQUEST = Duration.ofSeconds(30);
     private static final Pattern TASK_COUNT = Pattern.compile("Task Count: (\\d+)");
 
     private static CitusCluster cluster;
     private static Replica service;
+    private static ApiClient api;
 
     @BeforeAll
     static void start() throws Exception {
@@ -63,6 +61,7 @@ class CitusIT {
         env.put("JOURNAL_RETENTION_INTERVAL", "1s");
         service = Replica.start("citus", env);
         service.awaitReady();
+        api = new ApiClient(service, TENANT, REQUEST);
     }
 
     @AfterAll
@@ -163,7 +162,7 @@ class CitusIT {
             for (String session : List.of("left-", "right-")) {
                 creates.add(CompletableFuture.supplyAsync(() -> {
                     try {
-                        return create(session + stream, stream, "{}");
+                        return api.create(session + stream, stream);
                     } catch (Exception e) {
                         throw new IllegalStateException(e);
                     }
@@ -211,11 +210,11 @@ class CitusIT {
         List<String> streams = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
             String stream = "spread-st-" + i + "-" + System.nanoTime();
-            created(create("spread-" + i + "-" + System.nanoTime(), stream, "{}"));
+            created(api.create("spread-" + i + "-" + System.nanoTime(), stream));
             streams.add(0, stream);
         }
         List<String> listed = new ArrayList<>();
-        for (JsonNode status : get("/v1/streams?state=active&limit=1000").json().path("streams")) {
+        for (JsonNode status : api.read("/v1/streams?state=active&limit=1000").json().path("streams")) {
             if (status.path("streamId").asText().startsWith("spread-st-")) {
                 listed.add(status.path("streamId").asText());
             }
@@ -240,51 +239,47 @@ class CitusIT {
     void theProducerFlow_isIdempotent_andSettlesRestoredWithTheTranscript() throws Exception {
         String session = "flow-" + System.nanoTime();
         String stream = session + "-st";
-        created(create(session, stream, "{\"userMessage\":{\"content\":\"hello\"}}"));
-        assertThat(create(session, stream, "{\"userMessage\":{\"content\":\"hello\"}}").status())
+        Map<String, Object> hello = Map.of("userMessage", Map.of("content", "hello"));
+        created(api.create(session, stream, hello));
+        assertThat(api.create(session, stream, hello).status())
                 .as("a repeated create").isEqualTo(200);
-        String tokens = "{\"events\":[{\"seq\":1,\"type\":\"token\",\"data\":{\"text\":\"Hel\"}},"
-                + "{\"seq\":2,\"type\":\"token\",\"data\":{\"text\":\"lo\"}}]}";
-        assertThat(append(stream, tokens).json().path("appended").asInt()).isEqualTo(2);
-        JsonNode retried = append(stream, tokens).json();
+        List<Map<String, Object>> tokens = List.of(token(1, "Hel"), token(2, "lo"));
+        assertThat(api.append(stream, tokens).json().path("appended").asInt()).isEqualTo(2);
+        JsonNode retried = api.append(stream, tokens).json();
         assertThat(retried.path("duplicates").asInt()).isEqualTo(2);
         assertThat(retried.path("lastSeq").asInt()).isEqualTo(2);
-        assertThat(append(stream, "{\"events\":[{\"seq\":3,\"type\":\"token\",\"data\":{\"text\":\"x\"}},"
-                + "{\"seq\":5,\"type\":\"token\",\"data\":{\"text\":\"y\"}}]}").slug()).isEqualTo("seq-gap");
-        assertThat(Http.post(service.uri("/v1/streams/" + stream + "/heartbeat"), PRODUCER, "", REQUEST).status())
-                .isEqualTo(204);
-        JsonNode done = append(stream, "{\"events\":[{\"type\":\"done\"}]}").json();
+        assertThat(api.append(stream, token(3, "x"), token(5, "y")).slug()).isEqualTo("seq-gap");
+        assertThat(api.heartbeat(stream).status()).isEqualTo(204);
+        JsonNode done = api.append(stream, event("done")).json();
         assertThat(done.path("terminalState").asText()).isEqualTo("completed");
         // after the terminal event: content is refused, a trailer is taken (the two-statement path), then the end
-        assertThat(append(stream, "{\"events\":[{\"type\":\"token\",\"data\":{\"text\":\"late\"}}]}").slug())
-                .isEqualTo("stream-terminal");
-        JsonNode trailer = append(stream, "{\"events\":[{\"type\":\"title\",\"data\":{\"title\":\"t\"}}]}").json();
+        assertThat(api.append(stream, token("late")).slug()).isEqualTo("stream-terminal");
+        JsonNode trailer = api.append(stream, event("title", Map.of("title", "t"))).json();
         assertThat(trailer.path("lastSeq").asInt()).isEqualTo(4);
         assertThat(trailer.path("terminal").asBoolean()).isTrue();
-        JsonNode end = append(stream, "{\"events\":[{\"type\":\"stream_end\"}]}").json();
+        JsonNode end = api.append(stream, event("stream_end")).json();
         assertThat(end.path("closed").asBoolean()).isTrue();
-        assertThat(append(stream, "{\"events\":[{\"type\":\"title\",\"data\":{\"title\":\"u\"}}]}").slug())
-                .isEqualTo("stream-closed");
+        assertThat(api.append(stream, event("title", Map.of("title", "u"))).slug()).isEqualTo("stream-closed");
 
-        JsonNode status = get("/v1/streams/" + stream).json();
+        JsonNode status = api.read("/v1/streams/" + stream).json();
         assertThat(status.path("journal").path("lastSeq").asInt()).isEqualTo(5);
         assertThat(status.path("sessionId").asText()).isEqualTo(session);
-        JsonNode page = get("/v1/streams/" + stream + "/events?after=1&limit=2").json();
+        JsonNode page = api.read("/v1/streams/" + stream + "/events?after=1&limit=2").json();
         assertThat(page.path("events").findValuesAsText("seq")).containsExactly("2", "3");
         assertThat(page.path("next").asInt()).isEqualTo(3);
 
-        JsonNode settlement = get("/v1/streams/" + stream + "/settlement").json();
+        JsonNode settlement = api.read("/v1/streams/" + stream + "/settlement").json();
         assertThat(settlement.path("outcome").asText()).isEqualTo("restored");
         JsonNode messages = settlement.path("transcript").path("messages");
         assertThat(messages.findValuesAsText("role")).containsExactly("user", "assistant");
         assertThat(messages.get(1).path("content").asText()).isEqualTo("Hello");
-        JsonNode view = get("/v1/sessions/" + session).json();
+        JsonNode view = api.read("/v1/sessions/" + session).json();
         assertThat(view.path("messages").size()).isEqualTo(2);
         assertThat(view.path("streams").findValuesAsText("streamId")).containsExactly(stream);
-        JsonNode hermes = get("/api/chat/stream/status?stream_id=" + stream).json();
+        JsonNode hermes = api.read("/api/chat/stream/status?stream_id=" + stream).json();
         assertThat(hermes.path("journal").path("terminal_state").asText()).isEqualTo("completed");
-        assertThat(get("/v1/streams/no-such-stream").status()).isEqualTo(404);
-        assertThat(append("no-such-stream", tokens).status()).isEqualTo(404);
+        assertThat(api.read("/v1/streams/no-such-stream").status()).isEqualTo(404);
+        assertThat(api.append("no-such-stream", tokens).status()).isEqualTo(404);
     }
 
     @Test
@@ -292,42 +287,41 @@ class CitusIT {
         String session = "race-" + System.nanoTime();
         String old = session + "-old";
         String newer = session + "-new";
-        created(create(session, old, "{}"));
-        append(old, "{\"events\":[{\"type\":\"token\",\"data\":{\"text\":\"a\"}}]}");
-        try (SseClient tail = SseClient.open(service.uri("/v1/streams/" + old + "/events"), null, READER)) {
+        created(api.create(session, old));
+        api.append(old, token("a"));
+        try (SseClient tail = SseClient.open(service.uri("/v1/streams/" + old + "/events"), null, api.readerToken())) {
             tail.awaitConnected();
             tail.await(frame -> "1".equals(frame.id()), REQUEST);
-            assertThat(create(session, newer, "{}").status()).isEqualTo(409);
-            created(create(session, newer, "{\"onActive\":\"interrupt\"}"));
+            assertThat(api.create(session, newer).status()).isEqualTo(409);
+            created(api.create(session, newer, Map.of("onActive", "interrupt")));
             SseClient.Frame settled = tail.await(frame -> "settlement".equals(frame.event()), REQUEST);
             assertThat(settled.data()).contains("\"outcome\":\"stale\"").contains("\"currentStreamId\":\"" + newer + "\"");
             tail.awaitEnd(REQUEST);
         }
-        assertThat(get("/v1/streams/" + old).json().path("journal").path("terminalState").asText()).isEqualTo("superseded");
-        JsonNode fresh = get("/v1/streams/" + newer).json();
+        assertThat(api.read("/v1/streams/" + old).json().path("journal").path("terminalState").asText()).isEqualTo("superseded");
+        JsonNode fresh = api.read("/v1/streams/" + newer).json();
         assertThat(fresh.path("active").asBoolean()).isTrue();
         assertThat(fresh.path("journal").path("lastSeq").asInt()).isZero();
-        assertThat(append(old, "{\"events\":[{\"type\":\"token\",\"data\":{\"text\":\"late\"}}]}").status())
-                .isEqualTo(409);
+        assertThat(api.append(old, token("late")).status()).isEqualTo(409);
     }
 
     @Test
     void aTail_resumesAfterLastEventId_withNoGapAndNoDuplicate() throws Exception {
         String session = "tail-" + System.nanoTime();
         String stream = session + "-st";
-        created(create(session, stream, "{}"));
+        created(api.create(session, stream));
         for (int seq = 1; seq <= 5; seq++) {
-            append(stream, "{\"events\":[{\"seq\":" + seq + ",\"type\":\"token\",\"data\":{\"text\":\"t" + seq + "\"}}]}");
+            api.append(stream, token(seq, "t" + seq));
         }
-        try (SseClient first = SseClient.open(service.uri("/v1/streams/" + stream + "/events"), null, READER)) {
+        try (SseClient first = SseClient.open(service.uri("/v1/streams/" + stream + "/events"), null, api.readerToken())) {
             first.await(frame -> "3".equals(frame.id()), REQUEST);
         }
         for (int seq = 6; seq <= 8; seq++) {
-            append(stream, "{\"events\":[{\"seq\":" + seq + ",\"type\":\"token\",\"data\":{\"text\":\"t" + seq + "\"}}]}");
+            api.append(stream, token(seq, "t" + seq));
         }
-        try (SseClient resumed = SseClient.open(service.uri("/v1/streams/" + stream + "/events"), "3", READER)) {
+        try (SseClient resumed = SseClient.open(service.uri("/v1/streams/" + stream + "/events"), "3", api.readerToken())) {
             resumed.await(frame -> "8".equals(frame.id()), REQUEST);
-            append(stream, "{\"events\":[{\"type\":\"done\"},{\"type\":\"stream_end\"}]}");
+            api.append(stream, event("done"), event("stream_end"));
             resumed.awaitEnd(REQUEST);
             assertThat(resumed.journalFrames()).extracting(SseClient.Frame::id)
                     .containsExactly("4", "5", "6", "7", "8", "9", "10");
@@ -340,19 +334,19 @@ class CitusIT {
     void anExpiredLease_isReaped_andALingeringStream_isClosed() throws Exception {
         String session = "lease-" + System.nanoTime();
         String stream = session + "-st";
-        created(create(session, stream, "{\"leaseSeconds\":1}"));
-        append(stream, "{\"events\":[{\"type\":\"token\",\"data\":{\"text\":\"partial\"}}]}");
+        created(api.create(session, stream, Map.of("leaseSeconds", 1)));
+        api.append(stream, token("partial"));
         await().atMost(Duration.ofSeconds(30)).until(() ->
-                get("/v1/streams/" + stream).json().path("journal").path("terminalState").asText().equals("interrupted"));
-        JsonNode settlement = get("/v1/streams/" + stream + "/settlement").json();
+                api.read("/v1/streams/" + stream).json().path("journal").path("terminalState").asText().equals("interrupted"));
+        JsonNode settlement = api.read("/v1/streams/" + stream + "/settlement").json();
         assertThat(settlement.path("outcome").asText()).isEqualTo("error");
         assertThat(settlement.path("transcript").path("messages").get(0).path("content").asText()).isEqualTo("partial");
 
         // terminal for longer than journal.close-after (5 minutes): the reaper closes it
         backdate(session, stream, "terminal_at", "1 hour");
         await().atMost(Duration.ofSeconds(30)).until(() ->
-                get("/v1/streams/" + stream).json().path("journal").path("closed").asBoolean());
-        JsonNode lifecycle = Http.get(service.uri("/v1/audit/lifecycle?streamId=" + stream), AUDITOR, REQUEST).json();
+                api.read("/v1/streams/" + stream).json().path("journal").path("closed").asBoolean());
+        JsonNode lifecycle = api.audit("/v1/audit/lifecycle?streamId=" + stream).json();
         assertThat(lifecycle.path("entries").findValuesAsText("principal"))
                 .contains("system:lease-reaper", "system:stream-closer");
     }
@@ -361,13 +355,13 @@ class CitusIT {
     void retention_prunesAnOldClosedStream_andItsIdStaysTaken() throws Exception {
         String session = "retention-" + System.nanoTime();
         String stream = session + "-st";
-        created(create(session, stream, "{\"userMessage\":{\"content\":\"q\"}}"));
-        append(stream, "{\"events\":[{\"type\":\"token\",\"data\":{\"text\":\"a\"}},{\"type\":\"done\"},{\"type\":\"stream_end\"}]}");
+        created(api.create(session, stream, Map.of("userMessage", Map.of("content", "q"))));
+        api.append(stream, token("a"), event("done"), event("stream_end"));
         backdate(session, stream, "closed_at", "2 days");
-        await().atMost(Duration.ofSeconds(30)).until(() -> get("/v1/streams/" + stream).status() == 404);
-        assertThat(get("/v1/streams/" + stream + "/settlement").json().path("outcome").asText()).isEqualTo("missing");
-        assertThat(get("/v1/sessions/" + session).json().path("messages").size()).isZero();
-        assertThat(create(session + "-other", stream, "{}").slug()).isEqualTo("stream-exists");
+        await().atMost(Duration.ofSeconds(30)).until(() -> api.read("/v1/streams/" + stream).status() == 404);
+        assertThat(api.read("/v1/streams/" + stream + "/settlement").json().path("outcome").asText()).isEqualTo("missing");
+        assertThat(api.read("/v1/sessions/" + session).json().path("messages").size()).isZero();
+        assertThat(api.create(session + "-other", stream).slug()).isEqualTo("stream-exists");
     }
 
     @Test
@@ -376,9 +370,9 @@ class CitusIT {
         Set<String> written = new HashSet<>();
         for (int i = 0; i < 6; i++) {
             String stream = prefix + "-st" + i;
-            created(create(prefix + "-s" + i, stream, "{}"));
+            created(api.create(prefix + "-s" + i, stream));
             for (int seq = 1; seq <= 3; seq++) {
-                append(stream, "{\"events\":[{\"seq\":" + seq + ",\"type\":\"token\",\"data\":{\"text\":\"x\"}}]}");
+                api.append(stream, token(seq, "x"));
                 written.add(stream + ":" + seq);
             }
         }
@@ -386,7 +380,7 @@ class CitusIT {
         Set<String> read = new HashSet<>();
         String after = "";
         while (true) {
-            JsonNode page = Http.get(service.uri("/v1/audit/events?limit=7" + after), AUDITOR, REQUEST).json();
+            JsonNode page = api.audit("/v1/audit/events?limit=7" + after).json();
             if (page.path("events").isEmpty()) {
                 break;
             }
@@ -400,7 +394,7 @@ class CitusIT {
         }
         assertThat(positions).isSorted().doesNotHaveDuplicates();
         assertThat(read).isEqualTo(written);
-        JsonNode byStream = Http.get(service.uri("/v1/audit/events?streamId=" + prefix + "-st2"), AUDITOR, REQUEST).json();
+        JsonNode byStream = api.audit("/v1/audit/events?streamId=" + prefix + "-st2").json();
         assertThat(byStream.path("events").findValuesAsText("seq")).containsExactly("1", "2", "3");
     }
 
@@ -419,8 +413,8 @@ class CitusIT {
         String prefix = "held-" + System.nanoTime();
         String x = prefix + "-x";
         String y = prefix + "-y";
-        created(create(prefix + "-sx", x, "{}"));
-        created(create(prefix + "-sy", y, "{}"));
+        created(api.create(prefix + "-sx", x));
+        created(api.create(prefix + "-sy", y));
         String cursor = endOfAudit();
         try (Connection held = cluster.connect(cluster.coordinator)) {
             held.setAutoCommit(false);
@@ -441,15 +435,14 @@ class CitusIT {
                 }
             }
             assertThat(withoutXid).as("a coordinator transaction without xid").isTrue();
-            assertThat(append(y, "{\"events\":[{\"seq\":1,\"type\":\"token\",\"data\":{\"text\":\"y\"}}]}").status())
-                    .isEqualTo(200);
-            JsonNode whileHeld = Http.get(service.uri("/v1/audit/events?after=" + cursor), AUDITOR, REQUEST).json();
+            assertThat(api.append(y, token(1, "y")).status()).isEqualTo(200);
+            JsonNode whileHeld = api.audit("/v1/audit/events?after=" + cursor).json();
             assertThat(whileHeld.path("events").findValuesAsText("streamId")).as("while the smaller position is open")
                     .doesNotContain(x, y);
             held.commit();
         }
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(
-                Http.get(service.uri("/v1/audit/events?after=" + cursor), AUDITOR, REQUEST).json().path("events")
+                api.audit("/v1/audit/events?after=" + cursor).json().path("events")
                         .findValuesAsText("streamId")).containsSubsequence(x, y));
     }
 
@@ -457,8 +450,8 @@ class CitusIT {
     private static String endOfAudit() throws Exception {
         String cursor = "";
         while (true) {
-            JsonNode page = Http.get(service.uri("/v1/audit/events?limit=1000" + (cursor.isEmpty() ? "" : "&after=" + cursor)),
-                    AUDITOR, REQUEST).json();
+            JsonNode page = api.audit("/v1/audit/events?limit=1000" + (cursor.isEmpty() ? "" : "&after=" + cursor))
+                    .json();
             if (page.path("events").isEmpty()) {
                 return page.path("next").asText();
             }
@@ -466,23 +459,8 @@ class CitusIT {
         }
     }
 
-    private static Http.Answer create(String session, String stream, String body) throws Exception {
-        String json = body.equals("{}") ? "{\"streamId\":\"" + stream + "\"}"
-                : "{\"streamId\":\"" + stream + "\"," + body.substring(1);
-        return Http.post(service.uri("/v1/sessions/" + session + "/streams"), PRODUCER, json, REQUEST);
-    }
-
     private static void created(Http.Answer answer) {
         assertThat(answer.status()).as(answer.body()).isEqualTo(201);
-    }
-
-    private static Http.Answer append(String stream, String body) throws Exception {
-        return Http.post(service.uri("/v1/streams/" + stream + "/events"), PRODUCER, body, REQUEST);
-    }
-
-    private static Http.Answer get(String path) throws Exception {
-        URI uri = service.uri(path);
-        return Http.get(uri, READER, REQUEST);
     }
 
     /** True when the plan runs on one shard: every Task Count is 1, or an insert whose rows all go to one session. */

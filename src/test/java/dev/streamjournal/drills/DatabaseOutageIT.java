@@ -1,14 +1,14 @@
 package dev.streamjournal.drills;
 
+import static dev.streamjournal.support.Api.token;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.streamjournal.embedded.EmbeddedPostgres;
-import dev.streamjournal.security.Roles;
+import dev.streamjournal.support.ApiClient;
 import dev.streamjournal.support.Http;
 import dev.streamjournal.support.Replica;
 import dev.streamjournal.support.SseClient;
-import dev.streamjournal.support.Tokens;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,14 +43,13 @@ import org.junit.jupiter.api.Test;
 class DatabaseOutageIT {
 
     private static final String TENANT = "outage";
-    private static final String PRODUCER = Tokens.bearer("producer", TENANT, Roles.PRODUCER);
-    private static final String READER = Tokens.bearer("reader", TENANT, Roles.READER);
     private static final int PRODUCERS = 4;
     private static final Duration OUTAGE = Duration.ofSeconds(10);
 
     private static Path dataDir;
     private static EmbeddedPostgres postgres;
     private static Replica service;
+    private static ApiClient api;
 
     @BeforeAll
     static void start() throws IOException {
@@ -60,6 +59,7 @@ class DatabaseOutageIT {
         env.put("JOURNAL_LIVE_SWEEP_INTERVAL", "1h");
         service = Replica.start("outage", env);
         service.awaitReady();
+        api = new ApiClient(service, TENANT, Duration.ofSeconds(30));
     }
 
     @AfterAll
@@ -95,7 +95,7 @@ class DatabaseOutageIT {
         Future<?> tail = threads.submit(() -> {
             String lastEventId = null;
             while (!stopTail.get()) {
-                try (SseClient client = SseClient.open(service.uri("/v1/streams/" + tailed + "/events"), lastEventId, READER)) {
+                try (SseClient client = SseClient.open(service.uri("/v1/streams/" + tailed + "/events"), lastEventId, api.readerToken())) {
                     int seen = 0;
                     while (!client.hasEnded() && !stopTail.get()) {
                         List<SseClient.Frame> frames = client.journalFrames();
@@ -128,9 +128,7 @@ class DatabaseOutageIT {
                 while (!stopProducers.get()) {
                     long started = System.nanoTime();
                     try {
-                        Http.Answer answer = Http.post(service.uri("/v1/streams/" + stream + "/events"), PRODUCER,
-                                "{\"events\":[{\"seq\":" + seq + ",\"type\":\"token\",\"data\":{\"text\":\"" + seq + "\"}}]}",
-                                Duration.ofSeconds(30));
+                        Http.Answer answer = api.append(stream, token(seq, String.valueOf(seq)));
                         probes.add(new Probe(started, System.nanoTime(), "append", answer.status(), answer.slug(),
                                 answer.millis()));
                         if (answer.status() == 200) {
@@ -155,7 +153,7 @@ class DatabaseOutageIT {
                 String path = paths.get(i % paths.size());
                 long started = System.nanoTime();
                 try {
-                    Http.Answer answer = Http.get(service.uri(path), READER, Duration.ofSeconds(30));
+                    Http.Answer answer = api.read(path);
                     probes.add(new Probe(started, System.nanoTime(), "GET " + path, answer.status(), answer.slug(),
                             answer.millis()));
                 } catch (IOException e) {
@@ -226,15 +224,12 @@ class DatabaseOutageIT {
     }
 
     private static void create(String stream) throws Exception {
-        Http.Answer created = Http.post(service.uri("/v1/sessions/" + stream + "-s/streams"), PRODUCER,
-                "{\"streamId\":\"" + stream + "\",\"leaseSeconds\":600}", Duration.ofSeconds(30));
+        Http.Answer created = api.create(stream + "-s", stream, Map.of("leaseSeconds", 600));
         assertThat(created.status()).as(created.body()).isEqualTo(201);
     }
 
     private static void append(String stream, int seq, String text) throws Exception {
-        Http.Answer appended = Http.post(service.uri("/v1/streams/" + stream + "/events"), PRODUCER,
-                "{\"events\":[{\"seq\":" + seq + ",\"type\":\"token\",\"data\":{\"text\":\"" + text + "\"}}]}",
-                Duration.ofSeconds(30));
+        Http.Answer appended = api.append(stream, token(seq, text));
         assertThat(appended.status()).as(appended.body()).isEqualTo(200);
     }
 

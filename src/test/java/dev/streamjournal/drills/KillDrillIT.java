@@ -1,13 +1,13 @@
 package dev.streamjournal.drills;
 
+import static dev.streamjournal.support.Api.event;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.streamjournal.embedded.EmbeddedPostgres;
-import dev.streamjournal.security.Roles;
+import dev.streamjournal.support.ApiClient;
 import dev.streamjournal.support.Http;
 import dev.streamjournal.support.Replica;
-import dev.streamjournal.support.Tokens;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,7 +41,6 @@ import org.junit.jupiter.api.Test;
 class KillDrillIT {
 
     private static final String TENANT = "drill";
-    private static final String PRODUCER = Tokens.bearer("producer", TENANT, Roles.PRODUCER);
     private static final int PRODUCERS = 8;
     private static final Duration REQUEST = Duration.ofSeconds(15);
 
@@ -65,14 +64,12 @@ class KillDrillIT {
 
     /** One batch a producer sent: its stream, first seq and size; acknowledged once a 200 came back. */
     private record Batch(String stream, int producer, int number, int firstSeq, int size) {
-        String body() {
-            StringBuilder events = new StringBuilder();
+        List<Map<String, Object>> events() {
+            List<Map<String, Object>> events = new ArrayList<>();
             for (int i = 0; i < size; i++) {
-                events.append(i == 0 ? "" : ",").append("{\"seq\":").append(firstSeq + i)
-                        .append(",\"type\":\"token\",\"data\":{\"batch\":").append(number).append(",\"i\":").append(i)
-                        .append(",\"text\":\"p").append(producer).append('b').append(number).append("\"}}");
+                events.add(event(firstSeq + i, "token", Map.of("batch", number, "i", i, "text", "p" + producer + "b" + number)));
             }
-            return "{\"events\":[" + events + "]}";
+            return events;
         }
     }
 
@@ -81,11 +78,11 @@ class KillDrillIT {
         Replica first = Replica.start("kill-1", env);
         first.awaitReady();
         int port = first.port;
+        ApiClient api = new ApiClient(first, TENANT, REQUEST);
         List<String> streams = new ArrayList<>();
         for (int p = 0; p < PRODUCERS; p++) {
             String stream = "kill-" + p + "-" + System.nanoTime();
-            Http.Answer created = Http.post(first.uri("/v1/sessions/" + stream + "-s/streams"), PRODUCER,
-                    "{\"streamId\":\"" + stream + "\",\"leaseSeconds\":600}", REQUEST);
+            Http.Answer created = api.create(stream + "-s", stream, Map.of("leaseSeconds", 600));
             assertThat(created.status()).as(created.body()).isEqualTo(201);
             streams.add(stream);
         }
@@ -106,8 +103,7 @@ class KillDrillIT {
                     // the same batch again until it is acknowledged: safe, since a retry of what is stored is a duplicate
                     while (true) {
                         try {
-                            Http.Answer answer = Http.post(first.uri("/v1/streams/" + stream + "/events"), PRODUCER,
-                                    batch.body(), REQUEST);
+                            Http.Answer answer = api.append(stream, batch.events());
                             if (answer.status() == 200) {
                                 if (answer.json().path("duplicates").asInt() > 0) {
                                     duplicateAnswers.incrementAndGet();

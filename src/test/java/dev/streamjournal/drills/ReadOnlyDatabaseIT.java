@@ -1,14 +1,15 @@
 package dev.streamjournal.drills;
 
+import static dev.streamjournal.support.Api.event;
+import static dev.streamjournal.support.Api.token;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.streamjournal.embedded.EmbeddedPostgres;
-import dev.streamjournal.security.Roles;
+import dev.streamjournal.support.ApiClient;
 import dev.streamjournal.support.Db;
 import dev.streamjournal.support.Http;
 import dev.streamjournal.support.Replica;
-import dev.streamjournal.support.Tokens;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.sql.Connection;
@@ -16,6 +17,7 @@ import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -29,18 +31,17 @@ import org.junit.jupiter.api.Test;
 class ReadOnlyDatabaseIT {
 
     private static final String TENANT = "readonly";
-    private static final String PRODUCER = Tokens.bearer("producer", TENANT, Roles.PRODUCER);
-    private static final String READER = Tokens.bearer("reader", TENANT, Roles.READER);
-    private static final Duration REQUEST = Duration.ofSeconds(30);
 
     private static EmbeddedPostgres postgres;
     private static Replica service;
+    private static ApiClient api;
 
     @BeforeAll
     static void start() throws IOException {
         postgres = EmbeddedPostgres.start(Files.createTempDirectory("stream-journal-readonly-drill-").resolve("data"), false);
         service = Replica.start("readonly", Replica.environment(postgres));
         service.awaitReady();
+        api = new ApiClient(service, TENANT, Duration.ofSeconds(30));
     }
 
     @AfterAll
@@ -56,46 +57,38 @@ class ReadOnlyDatabaseIT {
     @Test
     void aReadOnlyDatabase_answers503ToEveryWrite_writesNothing_andRecovers() throws Exception {
         String stream = "ro-" + System.nanoTime();
-        Http.Answer created = Http.post(service.uri("/v1/sessions/" + stream + "-s/streams"), PRODUCER,
-                "{\"streamId\":\"" + stream + "\",\"userMessage\":{\"content\":\"q\"}}", REQUEST);
+        Http.Answer created = api.create(stream + "-s", stream, Map.of("userMessage", Map.of("content", "q")));
         assertThat(created.status()).as(created.body()).isEqualTo(201);
-        assertThat(append(stream, "{\"events\":[{\"seq\":1,\"type\":\"token\",\"data\":{\"text\":\"a\"}}]}").status())
-                .isEqualTo(200);
+        assertThat(api.append(stream, token(1, "a")).status()).isEqualTo(200);
 
         try (Connection db = DriverManager.getConnection(postgres.jdbcUrl(), EmbeddedPostgres.USER, "")) {
             readOnly(db, true);
-            String combined = "{\"events\":[{\"seq\":2,\"type\":\"token\",\"data\":{\"text\":\"b\"}}]}";
-            String terminal = "{\"events\":[{\"seq\":2,\"type\":\"token\",\"data\":{\"text\":\"b\"}},{\"seq\":3,\"type\":\"done\"}]}";
-            await().atMost(Duration.ofSeconds(10)).until(() -> append(stream, combined).status() == 503);
+            List<Map<String, Object>> combined = List.of(token(2, "b"));
+            List<Map<String, Object>> terminal = List.of(token(2, "b"), event(3, "done", Map.of()));
+            await().atMost(Duration.ofSeconds(10)).until(() -> api.append(stream, combined).status() == 503);
             Map<String, Long> before = Db.rowCounts(db);
 
             Map<String, Http.Answer> writes = new LinkedHashMap<>();
-            writes.put("append (one statement)", append(stream, combined));
-            writes.put("append (terminal, transcript)", append(stream, terminal));
-            writes.put("create", Http.post(service.uri("/v1/sessions/" + stream + "-other/streams"), PRODUCER,
-                    "{\"streamId\":\"" + stream + "-2\"}", REQUEST));
-            writes.put("supersede", Http.post(service.uri("/v1/sessions/" + stream + "-s/streams"), PRODUCER,
-                    "{\"streamId\":\"" + stream + "-3\",\"onActive\":\"interrupt\"}", REQUEST));
-            writes.put("heartbeat", Http.post(service.uri("/v1/streams/" + stream + "/heartbeat"), PRODUCER, "", REQUEST));
+            writes.put("append (one statement)", api.append(stream, combined));
+            writes.put("append (terminal, transcript)", api.append(stream, terminal));
+            writes.put("create", api.create(stream + "-other", stream + "-2"));
+            writes.put("supersede", api.create(stream + "-s", stream + "-3", Map.of("onActive", "interrupt")));
+            writes.put("heartbeat", api.heartbeat(stream));
             assertThat(writes).allSatisfy((what, answer) -> {
                 assertThat(answer.status()).as(what + ": " + answer.body()).isEqualTo(503);
                 assertThat(answer.slug()).as(what).isEqualTo("unavailable");
             });
-            Http.Answer status = Http.get(service.uri("/v1/streams/" + stream), READER, REQUEST);
+            Http.Answer status = api.read("/v1/streams/" + stream);
             assertThat(status.status()).as("reads go on").isEqualTo(200);
             assertThat(status.json().path("journal").path("lastSeq").asInt()).isEqualTo(1);
             assertThat(Db.rowCounts(db)).as("nothing half-written").isEqualTo(before);
 
             readOnly(db, false);
-            await().atMost(Duration.ofSeconds(10)).until(() -> append(stream, terminal).status() == 200);
-            Http.Answer settled = Http.get(service.uri("/v1/streams/" + stream + "/settlement"), READER, REQUEST);
+            await().atMost(Duration.ofSeconds(10)).until(() -> api.append(stream, terminal).status() == 200);
+            Http.Answer settled = api.read("/v1/streams/" + stream + "/settlement");
             assertThat(settled.json().path("outcome").asText()).isEqualTo("restored");
             assertThat(settled.json().path("lastSeq").asInt()).isEqualTo(3);
         }
-    }
-
-    private static Http.Answer append(String stream, String body) throws Exception {
-        return Http.post(service.uri("/v1/streams/" + stream + "/events"), PRODUCER, body, REQUEST);
     }
 
     private static void readOnly(Connection db, boolean on) throws Exception {

@@ -1,10 +1,13 @@
 package dev.streamjournal.drills;
 
+import static dev.streamjournal.support.Api.event;
+import static dev.streamjournal.support.Api.token;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamjournal.security.Roles;
+import dev.streamjournal.support.ApiClient;
 import dev.streamjournal.support.Http;
 import dev.streamjournal.support.PostgresResource;
 import dev.streamjournal.support.Replica;
@@ -25,6 +28,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.BlockingQueue;
@@ -54,7 +58,6 @@ class ReconnectDrillIT {
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
     private static final String TENANT = "reconnect";
-    private static final String PRODUCER = Tokens.bearer("producer", TENANT, Roles.PRODUCER);
     private static final String READER = Tokens.bearer("reader", TENANT, Roles.READER);
     private static final int STREAMS = 10;
     private static final int TOKENS = 300;
@@ -64,6 +67,7 @@ class ReconnectDrillIT {
 
     private static final PostgresResource POSTGRES = new PostgresResource();
     private static Replica service;
+    private static ApiClient api;
     /** The streams whose producer is still appending. */
     private static final Set<String> producing = ConcurrentHashMap.newKeySet();
 
@@ -71,6 +75,7 @@ class ReconnectDrillIT {
     static void start() throws IOException {
         service = Replica.start("reconnect", Replica.environment(POSTGRES.start()));
         service.awaitReady();
+        api = new ApiClient(service, TENANT, Duration.ofSeconds(30));
     }
 
     @AfterAll
@@ -124,8 +129,7 @@ class ReconnectDrillIT {
         List<String> streams = new ArrayList<>();
         for (int i = 0; i < STREAMS; i++) {
             String stream = "rc-" + i + "-" + System.nanoTime();
-            Http.Answer created = Http.post(service.uri("/v1/sessions/" + stream + "-s/streams"), PRODUCER,
-                    "{\"streamId\":\"" + stream + "\"}", Duration.ofSeconds(30));
+            Http.Answer created = api.create(stream + "-s", stream);
             assertThat(created.status()).as(created.body()).isEqualTo(201);
             streams.add(stream);
         }
@@ -173,23 +177,22 @@ class ReconnectDrillIT {
         int seq = 1;
         while (seq <= TOKENS) {
             int size = Math.min(ThreadLocalRandom.current().nextInt(1, 6), TOKENS - seq + 1);
-            StringBuilder events = new StringBuilder();
+            List<Map<String, Object>> events = new ArrayList<>();
             for (int i = 0; i < size; i++) {
-                events.append(i == 0 ? "" : ",").append("{\"seq\":").append(seq + i)
-                        .append(",\"type\":\"token\",\"data\":{\"text\":\"t").append(seq + i).append(" \"}}");
+                events.add(token(seq + i, "t" + (seq + i) + " "));
             }
-            appendOrFail(stream, "{\"events\":[" + events + "]}");
+            appendOrFail(stream, events);
             seq += size;
             Thread.sleep(20);
         }
-        appendOrFail(stream, "{\"events\":[{\"seq\":" + (TOKENS + 1) + ",\"type\":\"done\"}]}");
-        appendOrFail(stream, "{\"events\":[{\"seq\":" + (TOKENS + 2) + ",\"type\":\"stream_end\"}]}");
+        appendOrFail(stream, List.of(event(TOKENS + 1, "done", Map.of())));
+        appendOrFail(stream, List.of(event(TOKENS + 2, "stream_end", Map.of())));
         producing.remove(stream);
         return null;
     }
 
-    private static void appendOrFail(String stream, String body) throws Exception {
-        Http.Answer answer = Http.post(service.uri("/v1/streams/" + stream + "/events"), PRODUCER, body, Duration.ofSeconds(30));
+    private static void appendOrFail(String stream, List<Map<String, Object>> events) throws Exception {
+        Http.Answer answer = api.append(stream, events);
         assertThat(answer.status()).as(answer.body()).isEqualTo(200);
     }
 

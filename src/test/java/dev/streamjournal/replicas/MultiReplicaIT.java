@@ -1,22 +1,22 @@
 package dev.streamjournal.replicas;
 
+import static dev.streamjournal.support.Api.event;
+import static dev.streamjournal.support.Api.token;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.streamjournal.security.Roles;
+import dev.streamjournal.support.ApiClient;
+import dev.streamjournal.support.Http;
 import dev.streamjournal.support.PostgresResource;
 import dev.streamjournal.support.Replica;
 import dev.streamjournal.support.SocketMessages;
 import dev.streamjournal.support.SseClient;
-import dev.streamjournal.support.Tokens;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,15 +48,13 @@ class MultiReplicaIT {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final String TENANT = "replicas";
-    private static final String PRODUCER = Tokens.bearer("producer", TENANT, Roles.PRODUCER);
-    private static final String READER = Tokens.bearer("reader", TENANT, Roles.READER);
-    private static final String AUDITOR = Tokens.bearer("auditor", TENANT, Roles.AUDITOR);
 
     private static final PostgresResource POSTGRES = new PostgresResource();
     private static Replica a;
     private static Replica b;
+    /** The API on A; {@code api.on(b)} on B. */
+    private static ApiClient api;
 
     @BeforeAll
     static void startTwoReplicas() throws IOException {
@@ -69,6 +67,7 @@ class MultiReplicaIT {
         b = Replica.start("b", env);
         a.awaitReady();
         b.awaitReady();
+        api = new ApiClient(a, TENANT, TIMEOUT);
     }
 
     @AfterAll
@@ -88,20 +87,23 @@ class MultiReplicaIT {
         String session = id("s");
         String stream = id("st");
         create(a, session, stream, 60);
-        try (SseClient tail = SseClient.open(b.uri("/v1/streams/" + stream + "/events"), null, READER)) {
+        try (SseClient tail = SseClient.open(b.uri("/v1/streams/" + stream + "/events"), null, api.readerToken())) {
             tail.awaitConnected();
-            CompletableFuture<HttpResponse<String>> poll = HTTP.sendAsync(
-                    HttpRequest.newBuilder(b.uri("/v1/streams/" + stream + "/settlement?wait=45"))
-                            .header("Authorization", READER).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            CompletableFuture<Http.Answer> poll = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return api.on(b).read("/v1/streams/" + stream + "/settlement?wait=45");
+                } catch (IOException | InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
             await().atMost(TIMEOUT).until(() -> metric(b, "journal_settlement_parked") >= 1);
 
-            append(a, stream, 1, "token", "{\"text\":\"from A\"}");
+            append(a, stream, token(1, "from A"));
             SseClient.Frame token = tail.await(frame -> "token".equals(frame.event()), TIMEOUT);
             assertThat(JSON.readTree(token.data()).path("data").path("text").asText()).isEqualTo("from A");
 
-            append(a, stream, 2, "done", "{}");
-            JsonNode settlement = JSON.readTree(poll.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS).body());
+            append(a, stream, event(2, "done", Map.of()));
+            JsonNode settlement = poll.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS).json();
             assertThat(settlement.path("outcome").asText()).isEqualTo("restored");
             tail.await(frame -> "settlement".equals(frame.event()), TIMEOUT);
         }
@@ -118,14 +120,14 @@ class MultiReplicaIT {
         }
         for (String stream : streams) {
             await().atMost(TIMEOUT).until(() -> "interrupted".equals(
-                    json(get(b, "/v1/streams/" + stream, READER)).path("journal").path("terminalState").asText()));
+                    read(b, "/v1/streams/" + stream).path("journal").path("terminalState").asText()));
         }
         for (String stream : streams) {
-            JsonNode lifecycle = json(get(a, "/v1/audit/lifecycle?streamId=" + stream, AUDITOR));
+            JsonNode lifecycle = api.audit("/v1/audit/lifecycle?streamId=" + stream).json();
             List<String> kinds = new ArrayList<>();
             lifecycle.path("entries").forEach(entry -> kinds.add(entry.path("kind").asText()));
             assertThat(kinds).as(stream).filteredOn("lease_expired"::equals).hasSize(1);
-            JsonNode events = json(get(b, "/v1/streams/" + stream + "/events", READER)).path("events");
+            JsonNode events = read(b, "/v1/streams/" + stream + "/events").path("events");
             assertThat(events).as(stream).hasSize(1);
             assertThat(events.get(0).path("type").asText()).isEqualTo("apperror");
         }
@@ -164,7 +166,7 @@ class MultiReplicaIT {
                     && t.current != null && t.current.hasConnected()));
             List<JsonNode> socketMessages = new CopyOnWriteArrayList<>();
             CompletableFuture<Integer> socketClosed = new CompletableFuture<>();
-            HttpClient.newHttpClient().newWebSocketBuilder().header("Authorization", READER)
+            HttpClient.newHttpClient().newWebSocketBuilder().header("Authorization", api.readerToken())
                     .buildAsync(URI.create("ws://localhost:" + a.port + "/v1/sessions/" + firstSession + "/live"),
                             new SocketMessages(socketMessages, socketClosed)).get();
             await().atMost(TIMEOUT).until(() -> socketMessages.stream()
@@ -173,7 +175,10 @@ class MultiReplicaIT {
             Map<String, AtomicInteger> acked = new ConcurrentHashMap<>();
             streams.forEach(stream -> acked.put(stream, new AtomicInteger()));
             for (String stream : streams) {
-                running.add(pool.submit(() -> produce(stream, tokens, acked.get(stream))));
+                running.add(pool.submit(() -> {
+                    produce(stream, tokens, acked.get(stream));
+                    return null;
+                }));
             }
             await().atMost(TIMEOUT).until(() -> acked.values().stream().allMatch(n -> n.get() >= 20));
             a.process.destroy(); // SIGTERM
@@ -192,7 +197,7 @@ class MultiReplicaIT {
                 assertThat(tail.connections.get()).as("connections of the client of " + stream).isGreaterThanOrEqualTo(2);
                 assertThat(tail.drainHints.get()).as("reconnect hints to the client of " + stream).isEqualTo(1);
                 assertThat(tail.lastOutcome).as("settlement on the connection that saw stream_end").isEqualTo("restored");
-                JsonNode events = json(get(b, "/v1/streams/" + stream + "/events?limit=1000", READER)).path("events");
+                JsonNode events = read(b, "/v1/streams/" + stream + "/events?limit=1000").path("events");
                 List<Integer> stored = new ArrayList<>();
                 events.forEach(event -> stored.add(event.path("seq").asInt()));
                 assertThat(stored).as("journal of " + stream).isEqualTo(expected);
@@ -206,32 +211,32 @@ class MultiReplicaIT {
     }
 
     /** Appends tokens 1..n with explicit seq, alternating A and B; a failed append is retried on B. */
-    private static void produce(String stream, int n, AtomicInteger acked) {
+    private static void produce(String stream, int n, AtomicInteger acked) throws InterruptedException {
         for (int seq = 1; seq <= n; seq++) {
-            appendUntilAcknowledged(seq % 2 == 0 ? a : b, stream, seq, "token", "{\"text\":\"t" + seq + "\"}");
+            appendUntilAcknowledged(seq % 2 == 0 ? a : b, stream, token(seq, "t" + seq));
             acked.set(seq);
         }
-        appendUntilAcknowledged(a, stream, n + 1, "done", "{}");
-        appendUntilAcknowledged(b, stream, n + 2, "stream_end", "{}");
+        appendUntilAcknowledged(a, stream, event(n + 1, "done", Map.of()));
+        appendUntilAcknowledged(b, stream, event(n + 2, "stream_end", Map.of()));
     }
 
-    private static void appendUntilAcknowledged(Replica first, String stream, int seq, String type, String data) {
+    private static void appendUntilAcknowledged(Replica first, String stream, Map<String, Object> event)
+            throws InterruptedException {
         Replica target = first;
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
             try {
-                HttpResponse<String> response = post(target, "/v1/streams/" + stream + "/events",
-                        "{\"events\":[{\"seq\":" + seq + ",\"type\":\"" + type + "\",\"data\":" + data + "}]}", PRODUCER);
-                if (response.statusCode() == 200) {
+                Http.Answer answer = api.on(target).append(stream, event);
+                if (answer.status() == 200) {
                     return;
                 }
-                assertThat(response.statusCode()).as(response.body()).isIn(502, 503);
+                assertThat(answer.status()).as(answer.body()).isIn(502, 503);
             } catch (IOException e) {
                 // the replica went away: go on with the other one
             }
             target = b;
         }
-        throw new AssertionError("append " + stream + ":" + seq + " was never acknowledged");
+        throw new AssertionError("append " + stream + ":" + event.get("seq") + " was never acknowledged");
     }
 
     /** A client of one stream's tail: starts on A, and whenever a response ends early, resumes on B. */
@@ -251,7 +256,7 @@ class MultiReplicaIT {
             Replica replica = a;
             String lastEventId = null;
             while (true) {
-                try (SseClient client = SseClient.open(replica.uri("/v1/streams/" + stream + "/events"), lastEventId, READER)) {
+                try (SseClient client = SseClient.open(replica.uri("/v1/streams/" + stream + "/events"), lastEventId, api.readerToken())) {
                     current = client;
                     connections.incrementAndGet();
                     client.awaitEnd(TIMEOUT.multipliedBy(2));
@@ -271,51 +276,27 @@ class MultiReplicaIT {
         }
     }
 
-    private static void create(Replica replica, String session, String stream, int leaseSeconds) throws IOException {
-        HttpResponse<String> response = post(replica, "/v1/sessions/" + session + "/streams",
-                "{\"streamId\":\"" + stream + "\",\"leaseSeconds\":" + leaseSeconds + "}", PRODUCER);
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+    private static void create(Replica replica, String session, String stream, int leaseSeconds) throws Exception {
+        Http.Answer answer = api.on(replica).create(session, stream, Map.of("leaseSeconds", leaseSeconds));
+        assertThat(answer.status()).as(answer.body()).isEqualTo(201);
     }
 
-    private static void append(Replica replica, String stream, int seq, String type, String data) throws IOException {
-        HttpResponse<String> response = post(replica, "/v1/streams/" + stream + "/events",
-                "{\"events\":[{\"seq\":" + seq + ",\"type\":\"" + type + "\",\"data\":" + data + "}]}", PRODUCER);
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    private static void append(Replica replica, String stream, Map<String, Object> event) throws Exception {
+        Http.Answer answer = api.on(replica).append(stream, event);
+        assertThat(answer.status()).as(answer.body()).isEqualTo(200);
     }
 
-    private static HttpResponse<String> post(Replica replica, String path, String body, String authorization)
-            throws IOException {
-        return send(HttpRequest.newBuilder(replica.uri(path)).header("Authorization", authorization)
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)));
+    /** A read on {@code replica} that must answer 200. */
+    private static JsonNode read(Replica replica, String path) throws Exception {
+        Http.Answer answer = api.on(replica).read(path);
+        assertThat(answer.status()).as(path + ": " + answer.body()).isEqualTo(200);
+        return answer.json();
     }
 
-    private static HttpResponse<String> get(Replica replica, String path, String authorization) throws IOException {
-        HttpResponse<String> response = send(HttpRequest.newBuilder(replica.uri(path)).header("Authorization", authorization));
-        assertThat(response.statusCode()).as(path + ": " + response.body()).isEqualTo(200);
-        return response;
-    }
-
-    private static HttpResponse<String> send(HttpRequest.Builder request) throws IOException {
-        try {
-            return HTTP.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException(e);
-        }
-    }
-
-    private static double metric(Replica replica, String name) throws IOException {
-        String text = send(HttpRequest.newBuilder(replica.uri("/q/metrics"))).body();
+    private static double metric(Replica replica, String name) throws Exception {
+        String text = Http.get(replica.uri("/q/metrics"), null, TIMEOUT).body();
         return text.lines().filter(line -> line.startsWith(name + " ") || line.startsWith(name + "{"))
                 .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
-    }
-
-    private static JsonNode json(HttpResponse<String> response) {
-        try {
-            return JSON.readTree(response.body());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     private static String outcome(String settlement) {

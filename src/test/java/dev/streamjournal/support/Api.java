@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-/** Short REST Assured calls for the producer flow. */
+/** Short REST Assured calls for the producer flow, and the events that the tests' bodies are built of. */
 public final class Api {
 
     private Api() {
@@ -37,6 +37,10 @@ public final class Api {
     public static ValidatableResponse appendRaw(String streamId, String body) {
         return given().contentType(ContentType.JSON).body(body)
                 .post("/v1/streams/{streamId}/events", streamId).then();
+    }
+
+    public static Map<String, Object> event(String type) {
+        return Map.of("type", type);
     }
 
     public static Map<String, Object> event(String type, Map<String, Object> data) {
