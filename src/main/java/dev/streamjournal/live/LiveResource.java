@@ -9,6 +9,7 @@ import io.vertx.core.buffer.Buffer;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.HttpMethod;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.QueryParam;
@@ -16,6 +17,7 @@ import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import java.util.List;
+import java.util.function.Supplier;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
@@ -52,7 +54,7 @@ public class LiveResource {
         int cursor = after != null
                 ? QueryParams.intInRange("after", after, 0, Integer.MAX_VALUE, 0)
                 : LiveChannels.streamCursor(streamId, lastEventId);
-        return sse(channels.stream(streamId, stream.sessionId(), cursor, callers.current()));
+        return sse(request, () -> channels.stream(streamId, stream.sessionId(), cursor, callers.current()));
     }
 
     @GET
@@ -61,11 +63,17 @@ public class LiveResource {
     @Operation(summary = "Every stream of a session on one connection: stream_started, events, settlements")
     @APIResponse(responseCode = "200", content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS))
     public RestMulti<Buffer> sessionTail(@PathParam("sessionId") String sessionId,
-            @HeaderParam("Last-Event-ID") String lastEventId) {
-        return sse(channels.session(sessionId, lastEventId, callers.current()));
+            @HeaderParam("Last-Event-ID") String lastEventId, @Context ContainerRequestContext request) {
+        return sse(request, () -> channels.session(sessionId, lastEventId, callers.current()));
     }
 
-    private static RestMulti<Buffer> sse(Multi<List<Frame>> batches) {
+    /**
+     * The channel as SSE. A HEAD gets the channel's headers and an empty body that ends at once: the
+     * live body never ends, and a response that does not end would hold its connection, so that the
+     * next request on it would never be answered.
+     */
+    private static RestMulti<Buffer> sse(ContainerRequestContext request, Supplier<Multi<List<Frame>>> channel) {
+        Multi<List<Frame>> batches = HttpMethod.HEAD.equals(request.getMethod()) ? Multi.createFrom().empty() : channel.get();
         return RestMulti.fromMultiData(batches.map(frames -> Buffer.buffer(Frame.sse(frames))))
                 .header("Content-Type", MediaType.SERVER_SENT_EVENTS)
                 .header("Cache-Control", "no-cache")

@@ -215,10 +215,16 @@ class HostileInputIT {
     private static void check(String endpoint, String method, String path, String authorization, String contentType,
             String accept, String lastEventId, byte[] body) throws Exception {
         Map<String, Long> before = Db.rowCounts(database);
-        Response response = send(method, path, authorization, contentType, accept, lastEventId, body);
+        String sent = method + " " + path + " (content type " + contentType + ", accept " + accept + ", last event id "
+                + lastEventId + ", " + (body == null ? 0 : body.length) + " bytes: " + preview(body) + ")";
+        Response response;
+        try {
+            response = send(method, path, authorization, contentType, accept, lastEventId, body);
+        } catch (IOException e) {
+            throw new AssertionError("no answer to " + sent + ": " + e, e);
+        }
         tally.computeIfAbsent(endpoint + " " + response.status(), key -> new AtomicLong()).incrementAndGet();
-        String request = method + " " + path + " (" + (body == null ? 0 : body.length) + " bytes: "
-                + preview(body) + ") -> " + response.status() + " " + response.body();
+        String request = sent + " -> " + response.status() + " " + response.body();
         assertThat(response.status()).as("never a 5xx: %s", request).isLessThan(500);
         // the HTTP codec refuses an over-long request line (414) or header block (431) before any route runs:
         // those answers are bare, as the README says (Quarkus offers no hook for them)

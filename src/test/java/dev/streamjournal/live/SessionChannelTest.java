@@ -22,8 +22,11 @@ import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -69,6 +72,35 @@ class SessionChannelTest {
             assertThat(data.path("streamId").asText()).isEqualTo(frame.id().substring(0, colon));
             assertThat(data.path("seq").asInt()).isEqualTo(Integer.parseInt(frame.id().substring(colon + 1)));
         });
+    }
+
+    /**
+     * A HEAD of a live channel gets the channel's headers and a response that ends: one that streamed
+     * on would hold its keep-alive connection, and the next request on it would never be answered.
+     */
+    @Test
+    void aHead_ofEitherLiveChannel_endsAndFreesItsConnectionForTheNextRequest() throws Exception {
+        String session = id("s");
+        String stream = id("st");
+        createStream(session, stream);
+        // one connection for all: each request waits for the one before it to end
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        List<HttpRequest> requests = List.of(
+                HttpRequest.newBuilder(channel(session)).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+                HttpRequest.newBuilder(base.resolve("/v1/streams/" + stream + "/events"))
+                        .header("Accept", "text/event-stream").method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+                HttpRequest.newBuilder(base.resolve("/v1/sessions/" + session)).GET().build());
+        List<Integer> statuses = new ArrayList<>();
+        for (HttpRequest request : requests) {
+            HttpResponse<String> response = client.send(HttpRequest.newBuilder(request, (name, value) -> true)
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            statuses.add(response.statusCode());
+            if (request.method().equals("HEAD")) {
+                assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
+                        type -> assertThat(type).startsWith("text/event-stream"));
+            }
+        }
+        assertThat(statuses).containsExactly(200, 200, 200);
     }
 
     @Test
