@@ -79,8 +79,9 @@ public final class StorableJson {
     }
 
     private static String decimal(BigDecimal value, String path) {
-        // the digits of the plain form jsonb stores: 1E3 is 1000 (4), 1.50 stays 1.50 (3), 1e-3 is 0.001 (4)
-        long integerDigits = Math.max(1, (long) value.precision() - value.scale());
+        // the digits of the plain form jsonb stores: 1E3 is 1000 (4), 1.50 stays 1.50 (3), 1e-3 is 0.001 (4),
+        // and zero keeps only its fraction digits: 0e1000 is 0 (1), 0.00 stays 0.00 (3)
+        long integerDigits = value.signum() == 0 ? 1 : Math.max(1, (long) value.precision() - value.scale());
         return digits(integerDigits + Math.max(0, value.scale()), path);
     }
 

@@ -13,11 +13,13 @@ import io.vertx.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.pgclient.PgException;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -43,7 +45,7 @@ import java.util.function.Supplier;
  * others. Until a batch is answered, whichever path wrote it, the next batch of its stream waits: a
  * replica writes the batches of one stream in the order they arrived. A statement whose outcome is
  * unknown (the connection broke, or PostgreSQL did not answer within
- * {@link DatabaseConfig#unansweredAfter()}) fails all of its batches with that failure (503): running
+ * {@link DatabaseConfig#unansweredAfter()}, counted from when the statement is handed to the pool) fails all of its batches with that failure (503): running
  * them again could write them twice. One that PostgreSQL cancelled at its statement timeout was rolled
  * back: its batches are answered 503 too, having written nothing.
  */
@@ -147,27 +149,30 @@ public class AppendCombiner {
     private void run(List<Waiting> statement) {
         List<Continuation> batches = new ArrayList<>(statement.size());
         statement.forEach(waiting -> batches.add(waiting.batch()));
-        Uni.createFrom().deferred(() -> journal.appendContinuing(pool, batches))
-                .ifNoItem().after(database.unansweredAfter()).fail()
-                .subscribe().with(
-                        written -> {
-                            for (int i = 0; i < statement.size(); i++) {
-                                settle(statement.get(i), written.get(i));
-                            }
-                            finished(statement.size());
-                        },
-                        failure -> {
-                            boolean refused = statement.size() > 1 && refused(failure);
-                            for (Waiting waiting : statement) {
-                                if (refused) {
-                                    settle(waiting, null);
-                                } else {
-                                    answer(waiting, emitter -> emitter.fail(failure));
-                                    release(waiting);
-                                }
-                            }
-                            finished(statement.size());
-                        });
+        Uni<List<Continued>> combined = Uni.createFrom().deferred(() -> journal.appendContinuing(pool, batches));
+        Optional<Duration> unanswered = database.unansweredAfter();
+        if (unanswered.isPresent()) {
+            combined = combined.ifNoItem().after(unanswered.get()).fail();
+        }
+        combined.subscribe().with(
+                written -> {
+                    for (int i = 0; i < statement.size(); i++) {
+                        settle(statement.get(i), written.get(i));
+                    }
+                    finished(statement.size());
+                },
+                failure -> {
+                    boolean refused = statement.size() > 1 && refused(failure);
+                    for (Waiting waiting : statement) {
+                        if (refused) {
+                            settle(waiting, null);
+                        } else {
+                            answer(waiting, emitter -> emitter.fail(failure));
+                            release(waiting);
+                        }
+                    }
+                    finished(statement.size());
+                });
     }
 
     /**

@@ -2,7 +2,7 @@ package dev.streamjournal.journal;
 
 /**
  * Where the journal announces a committed change: after its commit, never inside the writing
- * transaction. The live hub implements it ({@code live.NotifyDoorbell}); the journal knows only
+ * transaction. The live package implements it ({@code live.NotifyDoorbell}); the journal knows only
  * that changes are announced.
  */
 public interface Doorbell {

@@ -15,15 +15,21 @@ import io.quarkus.test.junit.TestProfile;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * A statement that waits past {@code journal.database.statement-timeout} (here behind a table lock) is
  * cancelled by PostgreSQL and rolled back: the append is answered 503 {@code unavailable}, not 500,
- * nothing of it is written, and the same batch goes through once the lock is gone.
+ * nothing of it is written, and the same batch goes through once the lock is gone; batches that leave
+ * together in one combined statement all fail the same way.
  */
 @QuarkusTest
 @TestProfile(StatementTimeoutTest.ShortTimeout.class)
@@ -93,5 +99,36 @@ class StatementTimeoutTest {
         assertThat(db.scalarLong(
                 "select count(*) from streams where stream_id = $1 and terminal_state is null", stream)).isEqualTo(1);
         append(stream, batch).statusCode(200).body("terminal", equalTo(true));
+    }
+
+    @Test
+    void concurrentBatchesPastTheTimeout_areAllUnavailable_andNoneIsWritten() throws Exception {
+        List<String> streams = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            String stream = id("st");
+            createStream(id("s"), stream);
+            streams.add(stream);
+        }
+        lockEvents();
+
+        // the first leaves alone; the others wait for it and leave together in one combined statement
+        ExecutorService clients = Executors.newFixedThreadPool(streams.size());
+        try {
+            List<Future<Integer>> answers = new ArrayList<>();
+            for (String stream : streams) {
+                answers.add(clients.submit(() -> append(stream, List.of(token(1, "a"), token(2, "b")))
+                        .extract().statusCode()));
+            }
+            for (Future<Integer> answer : answers) {
+                assertThat(answer.get(30, TimeUnit.SECONDS)).isEqualTo(503);
+            }
+        } finally {
+            clients.shutdownNow();
+        }
+
+        unlock();
+        for (String stream : streams) {
+            assertThat(events(stream)).as(stream).isZero();
+        }
     }
 }
