@@ -22,8 +22,9 @@ import java.util.Map;
  * The journal's SQL: one method per statement, each run on the caller's connection or transaction.
  *
  * <p>Every statement names the stream's session ({@code session_id = $1} on every table it reads or
- * writes; the session is always the first parameter), so that on a journal sharded by session it runs
- * on one shard; the methods that are given only
+ * writes; the session is the first parameter of every statement about one stream, the combined append
+ * takes its batches' sessions as an array), so that on a journal sharded by session it runs on one
+ * shard; the methods that are given only
  * a stream id find its session in the {@link StreamDirectory}.
  *
  * <p>A lease is kept to the whole second, rounded up ({@code to_timestamp(floor(epoch of now()) + lease + 1)};
@@ -246,10 +247,21 @@ public class JournalRepository {
              order by created_at, stream_id
             """;
 
+    /** The longest number jsonb can write out: 131,072 digits before the point, 16,383 after, a sign and the point. */
+    static final int LONGEST_STORED_NUMBER = 131_072 + 16_383 + 2;
+
+    /** Reads what the journal stored. */
     private final ObjectMapper json;
 
+    /**
+     * Input is refused past 1,000 digits a number ({@code StorableJson}), the reader's usual bound, but
+     * rows stored before that rule may hold numbers jsonb wrote out in full, far longer: they are read
+     * with a bound that fits any number jsonb holds, so that their stream can still end.
+     */
     public JournalRepository(ObjectMapper json) {
-        this.json = json;
+        this.json = json.copy();
+        this.json.getFactory().setStreamReadConstraints(json.getFactory().streamReadConstraints().rebuild()
+                .maxNumberLength(LONGEST_STORED_NUMBER).build());
     }
 
     /** Locks the stream row for the rest of the transaction; null when the caller's tenant has no such stream. */

@@ -110,7 +110,9 @@ public class StreamService {
     private Started repeat(StreamRepository.Existing existing, String sessionId, ObjectNode canonical, Caller caller,
             String streamId) {
         if (existing.tenant().equals(caller.tenant()) && existing.sessionId().equals(sessionId)
-                && existing.createRequest() != null && canonical.equals(parse(existing.createRequest()))) {
+                && existing.createRequest() != null
+                // as jsonb holds it: a user message's 1E3 comes back as 1000, and is the same request
+                && AppendPlan.sameValue(parse(existing.createRequest()), canonical)) {
             return new Started(false, null);
         }
         throw streamExists(streamId);

@@ -53,5 +53,7 @@ class StorableJsonTest {
         assertThat(problem("{\"n\":1e-999}")).isNull();
         assertThat(problem("{\"n\":" + "9".repeat(1000) + "}")).isNull();
         assertThat(problem("{\"n\":1.50,\"m\":-0.0,\"k\":1E3}")).isNull();
+        // jsonb stores a zero with an exponent as 0
+        assertThat(problem("{\"z\":0e1000,\"y\":-0E+5000}")).isNull();
     }
 }

@@ -16,7 +16,11 @@ import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
 
+import dev.streamjournal.support.Db;
 import io.quarkus.test.junit.QuarkusTest;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.inject.Inject;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -26,6 +30,9 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 class ProducerFlowTest {
+
+    @Inject
+    Db db;
 
     @Test
     void create_returns201WithStatus_andPutsUserMessageIntoTranscript() {
@@ -165,6 +172,16 @@ class ProducerFlowTest {
     }
 
     @Test
+    void create_repeatedWithNumbersJsonbRewrote_isTheSameStream() {
+        String session = id("s");
+        String stream = id("st");
+        // jsonb stores 1E3 as 1000 and 2.50e1 as 25.0: the retry is still the same request
+        String body = "{\"streamId\":\"" + stream + "\",\"userMessage\":{\"content\":\"q\",\"n\":1E3,\"m\":2.50e1}}";
+        given().contentType("application/json").body(body).post("/v1/sessions/{id}/streams", session).then().statusCode(201);
+        given().contentType("application/json").body(body).post("/v1/sessions/{id}/streams", session).then().statusCode(200);
+    }
+
+    @Test
     void dataNestedToTheReadersBound_isWrittenBack_inTheEventAndInTheTranscript() {
         String session = id("s");
         String stream = id("st");
@@ -197,5 +214,26 @@ class ProducerFlowTest {
         String view = given().get("/v1/sessions/{id}", session).then().statusCode(200)
                 .body("messages[-1].toolCalls", hasSize(1)).extract().asString();
         assertThat(view).contains("1" + "0".repeat(999)).contains("0." + "0".repeat(998) + "1");
+    }
+
+    @Test
+    void aNumberStoredInFullBeforeTheDigitRule_isStillReadBack_andItsStreamEnds() {
+        String session = id("s");
+        String stream = id("st");
+        createStream(session, stream);
+        // a row written before numbers were bounded: jsonb holds 1e-16383 as 16,384 digits
+        db.pool().withTransaction(connection -> connection.preparedQuery("""
+                        insert into journal_events (stream_id, seq, session_id, tenant, type, data, principal)
+                        values ($1, 1, $2, 'default', 'tool', '{"id":"t1","small":1e-16383}'::jsonb, 'p')""")
+                        .execute(Tuple.of(stream, session))
+                        .chain(() -> connection.preparedQuery(
+                                "update streams set last_seq = 1 where session_id = $1 and stream_id = $2")
+                                .execute(Tuple.of(session, stream))))
+                .await().atMost(Duration.ofSeconds(30));
+
+        append(stream, List.of(event(2, "done", Map.of()))).statusCode(200).body("terminal", equalTo(true));
+        String view = given().get("/v1/sessions/{id}", session).then().statusCode(200)
+                .body("messages[-1].toolCalls", hasSize(1)).extract().asString();
+        assertThat(view).contains("0." + "0".repeat(16382) + "1");
     }
 }
