@@ -1,6 +1,7 @@
 package dev.streamjournal.common;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.Iterator;
@@ -20,6 +21,21 @@ public final class StorableJson {
 
     /** Jackson's default {@code StreamReadConstraints.maxNumberLength}, which the service reads JSON with. */
     static final int MAX_STORED_DIGITS = 1000;
+
+    /** The longest number jsonb can write out: 131,072 digits before the point, 16,383 after, a sign and the point. */
+    static final int LONGEST_STORED_NUMBER = 131_072 + 16_383 + 2;
+
+    /**
+     * A reader of what the journal stored, from the service's mapper: input is refused past 1,000 digits a
+     * number, the reader's usual bound, but rows stored before that rule may hold numbers jsonb wrote out in
+     * full, far longer; they are read with a bound that fits any number jsonb holds.
+     */
+    public static ObjectMapper storedReader(ObjectMapper json) {
+        ObjectMapper reader = json.copy();
+        reader.getFactory().setStreamReadConstraints(json.getFactory().streamReadConstraints().rebuild()
+                .maxNumberLength(LONGEST_STORED_NUMBER).build());
+        return reader;
+    }
 
     private StorableJson() {
     }

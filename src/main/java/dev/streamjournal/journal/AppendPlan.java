@@ -173,6 +173,9 @@ public record AppendPlan(List<NewEvent> inserts, int duplicates, TerminalState t
             if (event.data() != null && !event.data().isNull() && !event.data().isObject()) {
                 throw ProblemException.invalidEvent("events[" + i + "].data must be a JSON object");
             }
+            if (AiSdkChunk.EVENT_TYPE.equals(event.type()) && AiSdkChunk.problem(event.data()) != null) {
+                throw ProblemException.invalidEvent("events[" + i + "]: " + AiSdkChunk.problem(event.data()));
+            }
             if (event.data() != null && event.data().toString().getBytes(StandardCharsets.UTF_8).length > maxDataBytes) {
                 throw ProblemException.tooLarge("events[" + i + "].data exceeds " + maxDataBytes + " bytes");
             }

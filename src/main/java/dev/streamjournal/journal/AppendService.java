@@ -93,7 +93,8 @@ public class AppendService {
                     doorbell.ring(new Change(continued.sessionId(), streamId, continued.lastSeq(), false,
                             continued.events()));
                     return new AppendResult(streamId, continued.lastSeq(), request.events().size(), 0,
-                            continued.terminalState() != null, continued.terminalState(), false);
+                            continued.terminalState() != null, continued.terminalState(), false,
+                            continued.stopRequested());
                 },
                 () -> appendInTransaction(sessionId, streamId, request, caller, false));
     }
@@ -128,7 +129,7 @@ public class AppendService {
                     }
                     doorbell.ring(new Change(sessionId, streamId, moved.lastSeq(), false));
                     return Uni.createFrom().item(new AppendResult(streamId, moved.lastSeq(), events.size(), 0,
-                            moved.terminalState() != null, moved.terminalState(), false));
+                            moved.terminalState() != null, moved.terminalState(), false, moved.stopRequested()));
                 });
     }
 
@@ -199,25 +200,25 @@ public class AppendService {
 
     private static AppendResult result(StreamState stream, AppendPlan plan) {
         return new AppendResult(stream.streamId(), plan.lastSeq(stream), plan.inserts().size(), plan.duplicates(),
-                plan.terminalState() != null, plan.terminalState(), stream.closed() || plan.closes());
+                plan.terminalState() != null, plan.terminalState(), stream.closed() || plan.closes(),
+                stream.stopRequested() && plan.terminalState() == null);
     }
 
-    /** Extends the lease of a live stream. */
-    public Uni<Void> heartbeat(String streamId, Caller caller) {
+    /** Extends the lease of a live stream; true when a reader asked its producer to stop. */
+    public Uni<Boolean> heartbeat(String streamId, Caller caller) {
         return directory.sessionOf(streamId)
-                .chain(sessionId -> sessionId == null ? Uni.createFrom().<String>nullItem()
+                .chain(sessionId -> sessionId == null ? Uni.createFrom().<JournalRepository.Beat>nullItem()
                         : journal.heartbeat(pool, sessionId, streamId, caller.tenant()))
-                .map(state -> {
-                    if (state == null) {
+                .map(beat -> {
+                    if (beat == null) {
                         throw ProblemException.notFound("no stream " + streamId);
                     }
-                    if (!state.isEmpty()) {
+                    if (!beat.live()) {
                         throw new ProblemException(409, "stream-terminal", "Stream terminal",
-                                "stream " + streamId + " is terminal (" + state + "); its lease is over",
-                                Map.of("streamId", streamId, "terminalState", state));
+                                "stream " + streamId + " is terminal (" + beat.terminalState() + "); its lease is over",
+                                Map.of("streamId", streamId, "terminalState", beat.terminalState()));
                     }
-                    return null;
-                })
-                .replaceWithVoid();
+                    return beat.stopRequested();
+                });
     }
 }

@@ -24,6 +24,13 @@ public interface JournalConfig {
     @WithDefault("5m")
     Duration closeAfter();
 
+    /**
+     * After a reader asks a live stream's producer to stop, the producer has this long to end it (with
+     * {@code cancel}); then the reaper ends it {@code cancelled} itself, transcript included.
+     */
+    @WithDefault("10s")
+    Duration stopGrace();
+
     interface Limits {
         /** Largest {@code data} of one event (and of a user message), in bytes of JSON. */
         @WithDefault("262144")

@@ -1,5 +1,6 @@
 package dev.streamjournal.journal;
 
+import dev.streamjournal.common.StorableJson;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -37,7 +38,8 @@ import java.util.Map;
 public class JournalRepository {
 
     static final String LOCK_STREAM = """
-            select stream_id, session_id, tenant, last_seq, terminal_state, closed
+            select stream_id, session_id, tenant, last_seq, terminal_state, closed,
+                   stop_requested_at is not null as stop_requested
               from streams
              where session_id = $1 and stream_id = $2 and tenant = $3
                for update
@@ -89,7 +91,7 @@ public class JournalRepository {
                    lease_expires_at = to_timestamp(floor(extract(epoch from now())) + lease_seconds + 1)
              where session_id = $1 and stream_id = $2 and tenant = $3 and not closed
                and (terminal_state is null or not $6) and ($7::integer is null or last_seq = $7)
-            returning last_seq, terminal_state
+            returning last_seq, terminal_state, stop_requested_at is not null as stop_requested
             """;
 
     /**
@@ -116,7 +118,7 @@ public class JournalRepository {
                 select * from unnest($7::integer[], $8::integer[], $9::integer[], $10::text[], $11::text[])
                        as e(b, n, seq, type, data)
             ), locked as (
-                select stream_id, session_id, tenant, last_seq, terminal_state, closed
+                select stream_id, session_id, tenant, last_seq, terminal_state, closed, stop_requested_at
                   from streams
                  where session_id = any($12::text[])
                    and (session_id, stream_id, tenant) in (select session_id, stream_id, tenant from batch)
@@ -151,7 +153,7 @@ public class JournalRepository {
              returning st.stream_id, st.last_seq
             )
             select ok.b::integer as b, ok.session_id, ok.terminal_state, moved.last_seq as new_last_seq,
-                   inserted.seq, inserted.position, inserted.type, inserted.data, inserted.at
+                   ok.stop_requested_at is not null as stop_requested, inserted.seq, inserted.position, inserted.type, inserted.data, inserted.at
               from ok
               join moved on moved.stream_id = ok.stream_id
               join inserted on inserted.stream_id = ok.stream_id
@@ -193,6 +195,7 @@ public class JournalRepository {
             update streams
                set lease_expires_at = to_timestamp(floor(extract(epoch from now())) + lease_seconds + 1)
              where session_id = $1 and stream_id = $2 and tenant = $3 and terminal_state is null
+            returning stop_requested_at is not null as stop_requested
             """;
 
     /** Why a heartbeat extended nothing: the stream's terminal state, or no row when the tenant has no such stream. */
@@ -247,21 +250,12 @@ public class JournalRepository {
              order by created_at, stream_id
             """;
 
-    /** The longest number jsonb can write out: 131,072 digits before the point, 16,383 after, a sign and the point. */
-    static final int LONGEST_STORED_NUMBER = 131_072 + 16_383 + 2;
-
     /** Reads what the journal stored. */
     private final ObjectMapper json;
 
-    /**
-     * Input is refused past 1,000 digits a number ({@code StorableJson}), the reader's usual bound, but
-     * rows stored before that rule may hold numbers jsonb wrote out in full, far longer: they are read
-     * with a bound that fits any number jsonb holds, so that their stream can still end.
-     */
+    /** Stored rows are read with {@link StorableJson#storedReader}, so that a stream of any stored number can still end. */
     public JournalRepository(ObjectMapper json) {
-        this.json = json.copy();
-        this.json.getFactory().setStreamReadConstraints(json.getFactory().streamReadConstraints().rebuild()
-                .maxNumberLength(LONGEST_STORED_NUMBER).build());
+        this.json = StorableJson.storedReader(json);
     }
 
     /** Locks the stream row for the rest of the transaction; null when the caller's tenant has no such stream. */
@@ -314,7 +308,7 @@ public class JournalRepository {
     }
 
     /** What {@link #CONTINUE_STREAM} made of the stream: its new last seq and its terminal state. */
-    public record Moved(int lastSeq, TerminalState terminalState) {
+    public record Moved(int lastSeq, TerminalState terminalState, boolean stopRequested) {
     }
 
     /**
@@ -332,7 +326,8 @@ public class JournalRepository {
                 return null;
             }
             Row row = rows.iterator().next();
-            return new Moved(row.getInteger("last_seq"), TerminalState.fromWord(row.getString("terminal_state")));
+            return new Moved(row.getInteger("last_seq"), TerminalState.fromWord(row.getString("terminal_state")),
+                    row.getBoolean("stop_requested"));
         });
     }
 
@@ -357,7 +352,8 @@ public class JournalRepository {
     }
 
     /** What {@link #APPEND_CONTINUING} wrote for one batch: the stream's session and state, its new last seq, the events as stored. */
-    public record Continued(String sessionId, TerminalState terminalState, int lastSeq, List<JournalEvent> events) {
+    public record Continued(String sessionId, TerminalState terminalState, int lastSeq, boolean stopRequested,
+            List<JournalEvent> events) {
     }
 
     /**
@@ -420,7 +416,7 @@ public class JournalRepository {
                 }
                 continued.add(new Continued(first.getString("session_id"),
                         TerminalState.fromWord(first.getString("terminal_state")), first.getInteger("new_last_seq"),
-                        written));
+                        first.getBoolean("stop_requested"), written));
             }
             return continued;
         });
@@ -456,22 +452,23 @@ public class JournalRepository {
     }
 
     /**
-     * Extends the lease of a live stream. Returns the terminal state: empty when the stream was live (and
-     * its lease is extended), null when the tenant has no such stream.
+     * What a heartbeat found: a live stream (its lease extended), with or without a stop request, or a
+     * terminal one (its terminal state).
      */
-    public Uni<String> heartbeat(SqlClient client, String sessionId, String streamId, String tenant) {
-        Tuple args = Tuple.of(sessionId, streamId, tenant);
-        return client.preparedQuery(HEARTBEAT).execute(args).chain(extended -> extended.rowCount() == 1
-                ? Uni.createFrom().item("")
-                : client.preparedQuery(TERMINAL_STATE).execute(args).map(JournalRepository::terminalState));
+    public record Beat(String terminalState, boolean stopRequested) {
+
+        public boolean live() {
+            return terminalState == null;
+        }
     }
 
-    private static String terminalState(RowSet<Row> rows) {
-        if (rows.size() == 0) {
-            return null;
-        }
-        String state = rows.iterator().next().getString("terminal_state");
-        return state == null ? "" : state;
+    /** Extends the lease of a live stream; null when the tenant has no such stream. */
+    public Uni<Beat> heartbeat(SqlClient client, String sessionId, String streamId, String tenant) {
+        Tuple args = Tuple.of(sessionId, streamId, tenant);
+        return client.preparedQuery(HEARTBEAT).execute(args).chain(extended -> extended.rowCount() == 1
+                ? Uni.createFrom().item(new Beat(null, extended.iterator().next().getBoolean("stop_requested")))
+                : client.preparedQuery(TERMINAL_STATE).execute(args).map(rows -> rows.size() == 0 ? null
+                        : new Beat(rows.iterator().next().getString("terminal_state"), false)));
     }
 
     /** The stream ids of a session in creation order. */
@@ -534,7 +531,8 @@ public class JournalRepository {
     private static StreamState streamState(Row row) {
         return new StreamState(row.getString("stream_id"), row.getString("session_id"), row.getString("tenant"),
                 row.getInteger("last_seq"),
-                TerminalState.fromWord(row.getString("terminal_state")), row.getBoolean("closed"));
+                TerminalState.fromWord(row.getString("terminal_state")), row.getBoolean("closed"),
+                row.getBoolean("stop_requested"));
     }
 
     private JsonNode parse(String text) {

@@ -16,13 +16,16 @@ import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
 /**
- * Ends the streams whose producer vanished. Each pass has two steps, each a sweep ({@link StreamSweeps}):
+ * Ends the streams whose producer vanished or did not stop when asked. Each pass has three steps, each
+ * a sweep ({@link StreamSweeps}):
  * a batch of candidates, oldest first, each then locked with {@code FOR UPDATE SKIP LOCKED}, checked again
  * and handled in a transaction of its own, so replicas never wait for or repeat each other:
  * <ol>
  * <li>it interrupts expired live streams: per stream, with its session locked, it appends a synthetic
  * {@code apperror} of type {@code interrupted}, makes the stream terminal {@code interrupted} and saves
  * its partial transcript;</li>
+ * <li>it ends {@code cancelled} the live streams whose producer was asked to stop more than
+ * {@code journal.stop-grace} ago ({@link StopService}): the same, with a synthetic {@code cancel};</li>
  * <li>it closes streams that have been terminal for {@code journal.close-after} without
  * {@code stream_end} (a producer that died after {@code done}, or a stream it interrupted), with a
  * {@code closed} lifecycle row, so that their tails settle and end and retention can prune them.</li>
@@ -35,6 +38,7 @@ public class LeaseReaper {
 
     static final String PRINCIPAL = "system:lease-reaper";
     static final String CLOSER = "system:stream-closer";
+    static final String STOPPER = "system:stop-grace";
 
     static final String EXPIRED = """
             select session_id, stream_id
@@ -48,6 +52,24 @@ public class LeaseReaper {
             select stream_id, session_id, tenant, last_seq
               from streams
              where session_id = $1 and stream_id = $2 and terminal_state is null and lease_expires_at < now()
+               for update skip locked
+            """;
+
+    /** The live streams whose producer was asked to stop more than $1 seconds ago: at most $2, oldest request first. */
+    static final String STOPPING = """
+            select session_id, stream_id
+              from streams
+             where stop_requested_at is not null and terminal_state is null
+               and stop_requested_at < now() - make_interval(secs => $1)
+             order by stop_requested_at
+             limit $2
+            """;
+
+    static final String LOCK_STOPPING = """
+            select stream_id, session_id, tenant, last_seq
+              from streams
+             where session_id = $1 and stream_id = $2 and terminal_state is null
+               and stop_requested_at < now() - make_interval(secs => $3)
                for update skip locked
             """;
 
@@ -76,6 +98,7 @@ public class LeaseReaper {
     private final JournalConfig config;
     private final Counter passes;
     private final Counter interrupted;
+    private final Counter stopped;
     private final Counter closed;
     private final Doorbell doorbell;
     private final LifecycleLog lifecycle;
@@ -93,6 +116,9 @@ public class LeaseReaper {
                 .description("scheduled lease reaper passes of this replica").register(metrics);
         this.interrupted = Counter.builder("journal.lease.interrupted")
                 .description("streams this replica interrupted because their lease expired").register(metrics);
+        this.stopped = Counter.builder("journal.streams.cancelled.stop-grace")
+                .description("streams this replica ended cancelled because their producer did not stop in time")
+                .register(metrics);
         this.closed = Counter.builder("journal.streams.closed.lingering")
                 .description("terminal streams this replica closed after journal.close-after without stream_end")
                 .register(metrics);
@@ -102,26 +128,24 @@ public class LeaseReaper {
             delayed = "${journal.lease.reaper-interval}")
     Uni<Void> scheduled() {
         passes.increment();
-        Uni<Void> reaping = reap()
-                .onItem().invoke(count -> {
-                    interrupted.increment(count);
+        return step(reap(), interrupted, "interrupted %d stream(s) whose lease expired", "lease reaper pass")
+                .chain(() -> step(endStopped(), stopped, "cancelled %d stream(s) not stopped within "
+                        + config.stopGrace() + " of a stop request", "ending stopped streams"))
+                .chain(() -> step(closeLingering(), closed, "closed %d stream(s) terminal for " + config.closeAfter()
+                        + " without stream_end", "closing lingering streams"));
+    }
+
+    /** One step of a pass: counted and logged, and a failure logged without stopping the next step. */
+    private static Uni<Void> step(Uni<Integer> work, Counter counter, String done, String what) {
+        return work.onItem().invoke(count -> {
+                    counter.increment(count);
                     if (count > 0) {
-                        LOG.infof("interrupted %d stream(s) whose lease expired", count);
+                        LOG.infof(done, count);
                     }
                 })
-                .onFailure().invoke(failure -> LOG.warnf("lease reaper pass failed: %s", failure.toString()))
+                .onFailure().invoke(failure -> LOG.warnf("%s failed: %s", what, failure.toString()))
                 .onFailure().recoverWithNull()
                 .replaceWithVoid();
-        return reaping.chain(() -> closeLingering()
-                .onItem().invoke(count -> {
-                    closed.increment(count);
-                    if (count > 0) {
-                        LOG.infof("closed %d stream(s) terminal for %s without stream_end", count, config.closeAfter());
-                    }
-                })
-                .onFailure().invoke(failure -> LOG.warnf("closing lingering streams failed: %s", failure.toString()))
-                .onFailure().recoverWithNull()
-                .replaceWithVoid());
     }
 
     /** One pass; returns how many streams it interrupted. */
@@ -135,10 +159,40 @@ public class LeaseReaper {
                             if (rows == null || rows.size() == 0) {
                                 return Uni.createFrom().<StreamState>nullItem();
                             }
-                            Row row = rows.iterator().next();
-                            StreamState stream = new StreamState(row.getString("stream_id"), row.getString("session_id"),
-                                    row.getString("tenant"), row.getInteger("last_seq"), null, false);
-                            return interrupt(connection, stream).replaceWith(stream);
+                            StreamState stream = lockedStream(rows.iterator().next());
+                            ObjectNode data = JsonNodeFactory.instance.objectNode()
+                                    .put("type", "interrupted")
+                                    .put("synthetic", true)
+                                    .put("message", "the producer's lease expired");
+                            return end(connection, stream, "apperror", data, TerminalState.INTERRUPTED,
+                                    LifecycleLog.Kind.LEASE_EXPIRED, PRINCIPAL).replaceWith(stream);
+                        }))
+                .invoke(stream -> doorbell.ring(
+                        new Change(stream.sessionId(), stream.streamId(), stream.lastSeq() + 1, true)))
+                .collect().with(Collectors.counting()).map(Long::intValue);
+    }
+
+    /** One step ending the streams not stopped in time; returns how many it ended. */
+    public Uni<Integer> endStopped() {
+        double grace = config.stopGrace().toMillis() / 1000.0;
+        return sweeps.each("stop grace", STOPPING, Tuple.of(grace, config.lease().reaperBatch()),
+                        (connection, candidate) -> connection.preparedQuery(JournalRepository.TRY_LOCK_SESSION)
+                                .execute(Tuple.of(candidate.sessionId()))
+                        .chain(session -> session.size() == 0 ? Uni.createFrom().<RowSet<Row>>nullItem()
+                                : connection.preparedQuery(LOCK_STOPPING)
+                                        .execute(Tuple.of(candidate.sessionId(), candidate.streamId(), grace)))
+                        .chain(rows -> {
+                            if (rows == null || rows.size() == 0) {
+                                return Uni.createFrom().<StreamState>nullItem();
+                            }
+                            StreamState stream = lockedStream(rows.iterator().next());
+                            ObjectNode data = JsonNodeFactory.instance.objectNode()
+                                    .put("reason", "stop-grace")
+                                    .put("synthetic", true)
+                                    .put("message", "the producer did not stop within " + config.stopGrace()
+                                            + " of the stop request");
+                            return end(connection, stream, "cancel", data, TerminalState.CANCELLED,
+                                    LifecycleLog.Kind.TERMINAL, STOPPER).replaceWith(stream);
                         }))
                 .invoke(stream -> doorbell.ring(
                         new Change(stream.sessionId(), stream.streamId(), stream.lastSeq() + 1, true)))
@@ -166,17 +220,17 @@ public class LeaseReaper {
                 .collect().with(Collectors.counting()).map(Long::intValue);
     }
 
-    private Uni<Void> interrupt(SqlConnection connection, StreamState stream) {
-        ObjectNode data = JsonNodeFactory.instance.objectNode()
-                .put("type", "interrupted")
-                .put("synthetic", true)
-                .put("message", "the producer's lease expired");
-        AppendPlan.NewEvent event = new AppendPlan.NewEvent(stream.lastSeq() + 1, "apperror", data,
-                EventClass.TERMINAL);
-        return journal.insertEvents(connection, stream, List.of(event), PRINCIPAL)
-                .chain(() -> journal.updateAfterAppend(connection, stream, event,
-                        TerminalState.INTERRUPTED, event.seq(), false))
-                .chain(() -> terminal.write(connection, stream, TerminalState.INTERRUPTED, event.type(), data,
-                        LifecycleLog.Kind.LEASE_EXPIRED, null, PRINCIPAL));
+    private static StreamState lockedStream(Row row) {
+        return new StreamState(row.getString("stream_id"), row.getString("session_id"), row.getString("tenant"),
+                row.getInteger("last_seq"), null, false);
+    }
+
+    /** Appends a synthetic terminal event to a locked live stream and makes it terminal, transcript included. */
+    private Uni<Void> end(SqlConnection connection, StreamState stream, String type, ObjectNode data,
+            TerminalState state, LifecycleLog.Kind kind, String principal) {
+        AppendPlan.NewEvent event = new AppendPlan.NewEvent(stream.lastSeq() + 1, type, data, EventClass.TERMINAL);
+        return journal.insertEvents(connection, stream, List.of(event), principal)
+                .chain(() -> journal.updateAfterAppend(connection, stream, event, state, event.seq(), false))
+                .chain(() -> terminal.write(connection, stream, state, event.type(), data, kind, null, principal));
     }
 }

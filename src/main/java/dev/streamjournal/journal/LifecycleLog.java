@@ -12,6 +12,8 @@ public class LifecycleLog {
     /** What happened to a stream. */
     public enum Kind {
         CREATED, SUPERSEDED, TERMINAL, CLOSED, LEASE_EXPIRED,
+        /** A reader asked the producer to stop ({@code POST /v1/streams/{id}/stop}). */
+        STOP_REQUESTED,
         /** A change of the stream's settlement outcome; the state is the outcome word. */
         SETTLEMENT,
         /** Retention pruned the stream's payloads or the stream; the state says which. */

@@ -19,6 +19,7 @@ import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.net.URI;
 import java.util.List;
+import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
@@ -39,9 +40,11 @@ public class StreamResource {
     private final StreamStatusRepository statuses;
     private final JournalReader reader;
     private final Callers callers;
+    private final StopService stops;
 
     public StreamResource(StreamService streams, AppendService appends, StreamStatusRepository statuses, JournalReader reader,
-            Callers callers) {
+            Callers callers, StopService stops) {
+        this.stops = stops;
         this.streams = streams;
         this.appends = appends;
         this.statuses = statuses;
@@ -76,10 +79,22 @@ public class StreamResource {
     @POST
     @Path("/streams/{streamId}/heartbeat")
     @RolesAllowed(Roles.PRODUCER)
-    @Operation(summary = "Extend the stream's lease")
+    @Operation(summary = "Extend the stream's lease; 204, or 200 {stopRequested: true} once a reader asked the producer to stop")
     public Uni<Response> heartbeat(@PathParam("streamId") String streamId) {
         Ids.require("streamId", streamId);
-        return appends.heartbeat(streamId, callers.current()).replaceWith(Response.noContent().build());
+        return appends.heartbeat(streamId, callers.current())
+                .map(stopRequested -> stopRequested
+                        ? Response.ok(Map.of("streamId", streamId, "stopRequested", true)).build()
+                        : Response.noContent().build());
+    }
+
+    @POST
+    @Path("/streams/{streamId}/stop")
+    @RolesAllowed({Roles.READER, Roles.PRODUCER})
+    @Operation(summary = "Ask the producer of a live stream to stop; after journal.stop-grace the service ends it cancelled")
+    public Uni<Response> stop(@PathParam("streamId") String streamId) {
+        Ids.require("streamId", streamId);
+        return stops.requestStop(streamId, callers.current()).map(stop -> Response.accepted(stop).build());
     }
 
     @GET

@@ -51,6 +51,20 @@ public class LiveChannels {
         });
     }
 
+    /**
+     * The whole of a stream from its first event, in batches of frames, ending right after the settlement of
+     * its terminal event (or when it turns stale or vanishes): what the AI SDK's UI message stream is made of.
+     */
+    public Multi<List<Frame>> wholeStream(String streamId, String sessionId, Caller caller) {
+        requireUnexpired(caller);
+        return Multi.createFrom().deferred(() -> {
+            LiveHub.Watch watch = watch(sessionId, caller);
+            StreamFeed feed = watch.follow(streamId);
+            return new StreamTail(follower(streamId, 0, false, caller).endingAtSettlement(), feed, watch, config,
+                    pushDelay).frames();
+        });
+    }
+
     /** The channel of a session in batches of frames, resumed after {@code <streamId>:<seq>} when given. */
     public Multi<List<Frame>> session(String sessionId, String lastEventId, Caller caller) {
         requireUnexpired(caller);

@@ -15,7 +15,9 @@ import java.util.function.Function;
  * at or past it; when the stream turns stale or vanishes (which ends it); and when it resumed past the
  * end of a closed stream. It ends after {@code stream_end}. Only a client further behind than the
  * feed's buffer reads the journal, its own pages of at most {@code journal.live.catch-up-page-size},
- * each read while the one before it is written (so at most two are held).
+ * each read while the one before it is written (so at most two are held). A follower that ends at its
+ * settlement (the AI SDK's UI message stream) ends right after the settlement of the terminal event, without
+ * the trailers.
  */
 final class StreamFollower {
 
@@ -29,6 +31,7 @@ final class StreamFollower {
     private final CatchUp catchUp;
     private final int catchUpPageSize;
     private final Function<JournalEvent, StreamFeed.Entry> framing;
+    private boolean endsAtSettlement;
 
     private int cursor;
     /** The catch-up page after {@code prefetchedAfter}, read while the previous one was written; or null. */
@@ -52,6 +55,12 @@ final class StreamFollower {
 
     String streamId() {
         return streamId;
+    }
+
+    /** Makes this follower end with the settlement of the terminal event (or an ending one) instead of after {@code stream_end}. */
+    StreamFollower endingAtSettlement() {
+        endsAtSettlement = true;
+        return this;
     }
 
     /** True after {@code stream_end} or a stale or missing settlement: nothing more of this stream will be sent. */
@@ -142,6 +151,6 @@ final class StreamFollower {
             frames.add(decision.frame());
             settledAs = decision.outcome();
         }
-        done |= decision.ends();
+        done |= decision.ends() || endsAtSettlement && decision.terminalSeq() != null;
     }
 }

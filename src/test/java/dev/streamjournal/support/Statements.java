@@ -94,6 +94,10 @@ public final class Statements {
         use("LifecycleLog.INSERT", one, "s", "st", "created", null, null, "p", "default");
         use("LeaseReaper.EXPIRED", all, 100);
         use("LeaseReaper.LOCK_EXPIRED", one, "s", "st");
+        use("LeaseReaper.STOPPING", all, 10.0, 100);
+        use("LeaseReaper.LOCK_STOPPING", one, "s", "st", 10.0);
+        use("StopService.LOCK_FOR_STOP", one, "s", "st", "default");
+        use("StopService.REQUEST_STOP", one, "s", "st");
         use("LeaseReaper.LINGERING", all, 300.0, 100);
         use("LeaseReaper.CLOSE", one, "s", "st");
         use("Retention.DUE_PAYLOADS", all, 300.0, 100);
