@@ -10,9 +10,11 @@ export class Producer {
    * @param options.maxRetryMillis   how long one append or heartbeat is retried (default 60 s)
    * @param options.onStopped        called once with the error that stopped the producer
    * @param options.onRetry          called before each retry with `{attempt, delayMillis, error}`
+   * @param options.onStopRequested  called once when an answer says a reader asked to stop the stream
    */
   constructor(client, status, options = {}) {
     this.client = client;
+    this.stopping = new AbortController();
     this.streamId = status.streamId;
     this.sessionId = status.sessionId;
     this.observe(status.journal);
@@ -21,6 +23,7 @@ export class Producer {
     this.maxRetryMillis = options.maxRetryMillis ?? 60000;
     this.onStopped = options.onStopped;
     this.onRetry = options.onRetry;
+    this.onStopRequested = options.onStopRequested;
     this.stopped = null;
     this.heartbeatsOff = false;
     this.pending = null;
@@ -42,6 +45,20 @@ export class Producer {
     return sent;
   }
 
+  /**
+   * Aborts once a reader asked to stop the stream (`POST /v1/streams/{id}/stop`), as the next append or
+   * heartbeat answer tells, and once the producer stopped (a newer turn superseded the stream): pass it to
+   * the model call; after a stop request, end the stream with `cancel()`.
+   */
+  get stopSignal() {
+    return this.stopping.signal;
+  }
+
+  /** True once a reader asked to stop the stream. */
+  get stopRequested() {
+    return this.stopAsked === true;
+  }
+
   token(text) {
     return this.append({ type: 'token', data: { text } });
   }
@@ -49,6 +66,11 @@ export class Producer {
   /** The turn completed (`done`); `data.message` may carry the final assistant message. */
   done(data = {}) {
     return this.append({ type: 'done', data });
+  }
+
+  /** The turn was stopped (`cancel`): what was streamed so far is its transcript. */
+  cancel(data = {}) {
+    return this.append({ type: 'cancel', data });
   }
 
   /** The turn failed (`error`); `data` is handed to readers as the settlement's error. */
@@ -73,8 +95,9 @@ export class Producer {
     const beating = new AbortController();
     this.beating = beating;
     try {
-      await this.client.retrying('POST', `/v1/streams/${encodeURIComponent(this.streamId)}/heartbeat`,
+      const answer = await this.client.retrying('POST', `/v1/streams/${encodeURIComponent(this.streamId)}/heartbeat`,
         { onRetry: this.onRetry, signal: beating.signal }, this.maxRetryMillis);
+      this.noticeStop(answer);
     } catch (error) {
       this.stopOn(error);
       if (error instanceof JournalError && error.status === 404) {
@@ -135,6 +158,15 @@ export class Producer {
     this.terminal = journal.terminal;
     this.terminalState = journal.terminalState || null;
     this.closed = journal.closed;
+    this.noticeStop(journal);
+  }
+
+  noticeStop(answer) {
+    if (answer?.stopRequested && !this.stopAsked) {
+      this.stopAsked = true;
+      this.stopping.abort(new Error('a reader asked to stop the stream'));
+      this.onStopRequested?.();
+    }
   }
 
   /**
@@ -154,6 +186,7 @@ export class Producer {
     this.stopped = error;
     this.unschedule();
     this.beating?.abort();
+    this.stopping.abort(error);
     if (typeof this.onStopped === 'function') {
       this.onStopped(error);
     }

@@ -125,8 +125,10 @@ export class Service {
 /** A TCP front for replicas: new connections go to the replica it points at; open ones stay where they are. */
 export async function front(target) {
   let port = target.port;
+  let accepted = 0;
   const sockets = new Set();
   const server = net.createServer((client) => {
+    accepted++;
     const upstream = net.connect(port, '127.0.0.1');
     sockets.add(client).add(upstream);
     client.on('close', () => sockets.delete(client));
@@ -141,6 +143,14 @@ export async function front(target) {
     pointAt(replica) {
       port = replica.port;
     },
+    /** Cuts every open connection (a network cut); new ones are accepted as before. */
+    cut() {
+      const open = sockets.size;
+      for (const socket of sockets) socket.destroy();
+      return open;
+    },
+    /** How many connections it has accepted. */
+    accepted: () => accepted,
     close() {
       for (const socket of sockets) socket.destroy();
       return new Promise((resolve) => server.close(resolve));

@@ -126,7 +126,7 @@ class UiChunksTest {
         UiChunks missing = new UiChunks("st");
         assertThat(missing.settlement(json("{\"outcome\":\"missing\"}")).toString())
                 .isEqualTo("[{\"type\":\"error\",\"errorText\":\"stream st no longer exists\"},"
-                        + "{\"type\":\"finish\",\"finishReason\":\"error\"}]");
+                        + " {\"type\":\"finish\",\"finishReason\":\"error\"}]");
     }
 
     @Test

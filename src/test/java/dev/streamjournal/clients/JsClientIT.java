@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The tests of {@code clients/js} (Node's test runner): the client library against the packaged service
  * (random cut points, the seed race, a drain between two replicas, token refresh, a producer through
- * restarts), and the browser tests (headless Chromium through puppeteer-core: the client in a page, the
+ * restarts), the AI SDK's own package driving the service (a headless useChat, mock models through the real
+ * streamText: cuts, reload, the load/resume race, a killed producer, stop, supersede), and the browser tests (headless Chromium through puppeteer-core: the client in a page, the
  * console, a page on a second origin). The Node tests start the replicas themselves, over this database.
  * Their output goes to {@code target/js-tests/}.
  */
@@ -52,6 +53,12 @@ class JsClientIT {
     @Test
     void clientLibrary() throws Exception {
         node("client", "test/unit", "test/live");
+    }
+
+    /** The AI SDK (npm {@code ai}, pinned): the route handler, the journal transport, a headless useChat. */
+    @Test
+    void aiSdk() throws Exception {
+        node("ai-sdk", "test/aisdk");
     }
 
     @Test

@@ -105,7 +105,8 @@ class AuthTest {
         Map<String, Long> before = db.rowCounts();
 
         for (String path : List.of("/v1/streams/" + a.stream(), "/v1/streams/" + a.stream() + "/events",
-                "/v1/sessions/" + a.session())) {
+                "/v1/sessions/" + a.session(), "/v1/streams/" + a.stream() + "/ui-stream",
+                "/v1/sessions/" + a.session() + "/ui-stream", "/v1/sessions/" + a.session() + "/ui-messages")) {
             as(READER_B).get(path).then().statusCode(404).contentType("application/problem+json")
                     .body("type", equalTo("https://stream-journal.dev/problems/not-found"));
         }
@@ -116,6 +117,8 @@ class AuthTest {
         }
         append(PRODUCER_B, a.stream(), "{\"events\":[{\"type\":\"token\"}]}", 404);
         as(PRODUCER_B).post("/v1/streams/{id}/heartbeat", a.stream()).then().statusCode(404);
+        as(READER_B).post("/v1/streams/{id}/stop", a.stream()).then().statusCode(404)
+                .body("type", equalTo("https://stream-journal.dev/problems/not-found"));
         as(PRODUCER_B).contentType(ContentType.JSON).body("{}").post("/v1/sessions/{s}/streams", a.session())
                 .then().statusCode(404);
         as(READER_B).get("/v1/streams/{id}/settlement", a.stream()).then().statusCode(200)
@@ -160,6 +163,9 @@ class AuthTest {
         as(READER_A).get("/v1/audit/lifecycle").then().statusCode(403);
         as(AUDITOR_A).get("/v1/streams/{id}", a.stream()).then().statusCode(403);
         as(AUDITOR_A).accept("text/event-stream").get("/v1/streams/{id}/events", a.stream()).then().statusCode(403);
+        as(AUDITOR_A).get("/v1/streams/{id}/ui-stream", a.stream()).then().statusCode(403);
+        as(AUDITOR_A).get("/v1/sessions/{id}/ui-messages", a.session()).then().statusCode(403);
+        as(AUDITOR_A).post("/v1/streams/{id}/stop", a.stream()).then().statusCode(403);
         as(Tokens.bearer("nobody", TENANT_A)).get("/v1/streams/{id}", a.stream()).then().statusCode(403);
 
         assertThat(db.rowCounts()).isEqualTo(before);
