@@ -75,6 +75,8 @@ export interface AppendResult {
   terminal: boolean;
   terminalState: TerminalState | null;
   closed: boolean;
+  /** A reader asked the producer to stop: end the stream with `cancel`. */
+  stopRequested: boolean;
 }
 
 export interface LifecycleEntry {
@@ -198,6 +200,8 @@ export interface ProducerOptions {
   maxRetryMillis?: number;
   onStopped?(error: StreamTerminalError | StreamClosedError): void;
   onRetry?(info: { attempt: number; delayMillis: number; error: Error }): void;
+  /** Called once when an append or heartbeat answer says a reader asked to stop the stream. */
+  onStopRequested?(): void;
 }
 
 export interface CreateStreamOptions extends ProducerOptions {
@@ -216,10 +220,16 @@ export class Producer {
   readonly closed: boolean;
   /** The error that stopped the producer (superseded or closed), or null. */
   readonly stopped: StreamTerminalError | StreamClosedError | null;
+  /** Aborts on a stop request and when the producer stops (superseded): pass it to the model call. */
+  readonly stopSignal: AbortSignal;
+  /** True once a reader asked to stop the stream. */
+  readonly stopRequested: boolean;
   append(events: { type: string; data?: any } | Array<{ type: string; data?: any }>): Promise<AppendResult>;
   token(text: string): Promise<AppendResult>;
   done(data?: any): Promise<AppendResult>;
   error(data?: any): Promise<AppendResult>;
+  /** The turn was stopped (`cancel`); what was streamed so far is its transcript. */
+  cancel(data?: any): Promise<AppendResult>;
   end(data?: any): Promise<AppendResult>;
   heartbeat(): Promise<void>;
   close(): void;

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import * as client from '../../src/index.js';
+import * as ai from '../../src/ai.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -16,9 +17,18 @@ test('a strict TypeScript program using the client compiles against index.d.ts',
     { stdio: 'pipe' });
 });
 
+// the ai package's own declarations want @types/node and @types/json-schema, which an app brings: they
+// are not checked here (skipLibCheck); the route handler and the page against ai.d.ts are
+test('an AI SDK route handler and page compile against ai.d.ts', () => {
+  execFileSync(path.join(root, 'node_modules/.bin/tsc'), ['-p', path.join(root, 'test/types/tsconfig.ai.json')],
+    { stdio: 'pipe' });
+});
+
 test('every export of the package is declared', () => {
-  const declarations = readFileSync(path.join(root, 'src/index.d.ts'), 'utf8');
-  for (const name of Object.keys(client)) {
-    assert.match(declarations, new RegExp(`export (declare )?(class|function|const) ${name}\\b`), name);
+  for (const [entry, exports] of [['index', client], ['ai', ai]]) {
+    const declarations = readFileSync(path.join(root, `src/${entry}.d.ts`), 'utf8');
+    for (const name of Object.keys(exports)) {
+      assert.match(declarations, new RegExp(`export (declare )?(class|function|const) ${name}\\b`), `${entry}: ${name}`);
+    }
   }
 });
