@@ -3,10 +3,10 @@
 // app whose POST handler is the route handler of docs/clients.md.
 
 import http from 'node:http';
-import { AbstractChat, convertToModelMessages, createUIMessageStream, jsonSchema, streamText, tool } from 'ai';
+import { AbstractChat, createUIMessageStream, jsonSchema, streamText, tool } from 'ai';
 import { MockLanguageModelV3, simulateReadableStream } from 'ai/test';
 import { JournalClient } from '../../src/index.js';
-import { pipeUIMessageStream, uiStreamResponse, userMessageOf } from '../../src/ai.js';
+import { chatRoute } from '../../examples/ai-chat/route.mjs';
 
 /** The chat state useChat keeps in React, as plain fields. */
 class PlainState {
@@ -131,25 +131,33 @@ export function answerStream(languageModel, { messages = [], abortSignal } = {})
 }
 
 /**
- * The app: `POST /api/chat` is the route handler of docs/clients.md (a Request to a Response). It creates
- * the turn's stream in the journal (session = chat id), pipes the model's UI stream into it, and answers
- * with the journal's UI stream of that turn. `answers` holds a copy of each UI stream the model produced.
+ * The app: `POST /api/chat` is the route handler of docs/clients.md (examples/ai-chat/route.mjs). Its
+ * answer is the model's UI stream with a data part; `answers` holds a copy of each, `pipes` each pipe into
+ * the journal. `files` (path -> {type, body}) are served to GETs, for a page on the app's origin.
  */
-export async function startApp({ journal, languageModel }) {
+export async function startApp({ journal, languageModel, files = {} }) {
   const answers = [];
   const pipes = [];
-  async function POST(request) {
-    const { id, messages } = await request.json();
-    const producer = await journal.createStream(id, { userMessage: userMessageOf(messages.at(-1)), onActive: 'interrupt' });
-    const [toJournal, copy] = answerStream(languageModel(), {
-      messages: await convertToModelMessages(messages), abortSignal: producer.stopSignal,
-    }).tee();
-    answers.push(collect(copy));
-    pipes.push(pipeUIMessageStream(toJournal, producer).finally(() => producer.close()));
-    return uiStreamResponse(journal, producer.streamId);
-  }
+  const { POST } = chatRoute({
+    journal,
+    answer: ({ messages, abortSignal }) => {
+      const [toJournal, copy] = answerStream(languageModel(), { messages, abortSignal }).tee();
+      answers.push(collect(copy));
+      return toJournal;
+    },
+    waitUntil: (pipe) => pipes.push(pipe),
+  });
   const server = http.createServer(async (req, res) => {
     try {
+      if (req.method === 'GET') {
+        const file = files[new URL(req.url, 'http://app').pathname];
+        if (!file) {
+          res.writeHead(404).end();
+          return;
+        }
+        res.writeHead(200, { 'content-type': file.type, 'cache-control': 'no-store' }).end(file.body());
+        return;
+      }
       const body = await new Promise((resolve) => {
         const parts = [];
         req.on('data', (part) => parts.push(part)).on('end', () => resolve(Buffer.concat(parts)));
@@ -159,12 +167,15 @@ export async function startApp({ journal, languageModel }) {
       for await (const piece of response.body) res.write(piece);
       res.end();
     } catch (error) {
-      res.writeHead(500).end(String(error));
+      if (!res.headersSent) res.writeHead(500);
+      res.end(String(error));
     }
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const origin = `http://localhost:${server.address().port}`;
   return {
-    api: `http://127.0.0.1:${server.address().port}/api/chat`,
+    origin,
+    api: `${origin}/api/chat`,
     answers,
     pipes,
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }),
