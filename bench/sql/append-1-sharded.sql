@@ -13,7 +13,7 @@ update streams
        lease_expires_at = to_timestamp(floor(extract(epoch from now())) + lease_seconds + 1)
  where session_id = 'pgb-session-' || :client_id and stream_id = 'pgb-' || :client_id and tenant = 'default' and not closed
    and (terminal_state is null or not true) and (null::integer is null or last_seq = null)
-returning last_seq, terminal_state
+returning last_seq, terminal_state, stop_requested_at is not null as stop_requested
 \gset
 insert into journal_events (stream_id, seq, session_id, tenant, type, data, data_bytes, principal)
 values ('pgb-' || :client_id, :last_seq, 'pgb-session-' || :client_id, 'default', 'token', '{"text":"lorem ipsum "}'::text::jsonb, octet_length('{"text":"lorem ipsum "}'::text), 'anonymous');

@@ -12,7 +12,7 @@ with batch as (
     select * from unnest(array[1]::integer[], array[1]::integer[], array[null]::integer[], array['token']::text[], array['{"text":"lorem ipsum "}']::text[])
            as e(b, n, seq, type, data)
 ), locked as (
-    select stream_id, session_id, tenant, last_seq, terminal_state, closed
+    select stream_id, session_id, tenant, last_seq, terminal_state, closed, stop_requested_at
       from streams
      where session_id = any(array['pgb-session-' || :client_id]::text[])
        and (session_id, stream_id, tenant) in (select session_id, stream_id, tenant from batch)
@@ -47,7 +47,7 @@ with batch as (
  returning st.stream_id, st.last_seq
 )
 select ok.b::integer as b, ok.session_id, ok.terminal_state, moved.last_seq as new_last_seq,
-       inserted.seq, inserted.position, inserted.type, inserted.data, inserted.at
+       ok.stop_requested_at is not null as stop_requested, inserted.seq, inserted.position, inserted.type, inserted.data, inserted.at
   from ok
   join moved on moved.stream_id = ok.stream_id
   join inserted on inserted.stream_id = ok.stream_id
