@@ -44,12 +44,13 @@ export function eventsOfChunk(chunk) {
 }
 
 const TERMINAL = new Set(['done', 'cancel', 'error']);
+const MAX_BATCH = 500;
 
 /**
  * Writes a UI message stream (what `streamText(...).toUIMessageStream()` returns) to the journal through
  * `producer`: each chunk as its events (`eventsOfChunk`), in order, the chunks that arrive while an append
- * is in flight batched into the next one, each batch with the producer's safe retries. It resolves with the
- * last append's answer once the terminal event is durable. Pass `producer.stopSignal` to the model call as
+ * is in flight batched into the next ones (500 events at most each), each with the producer's safe
+ * retries. It resolves with the last append's answer once the terminal event is durable. Pass `producer.stopSignal` to the model call as
  * its `abortSignal`: a stop request then ends the model call, and the stream ends `cancelled`. A stream that
  * ends without `finish` or `abort` is ended with `done`, one that fails with `error`.
  */
@@ -65,8 +66,8 @@ export async function pipeUIMessageStream(uiStream, producer) {
       flushing = (async () => {
         try {
           while (buffer.length && !failure) {
-            const batch = buffer;
-            buffer = [];
+            // at most MAX_BATCH events an append (the service takes 1,000 by default)
+            const batch = buffer.splice(0, MAX_BATCH);
             answer = await producer.append(batch);
           }
         } catch (error) {
