@@ -10,8 +10,8 @@
 //   - one resume, five times: time to the first replayed text delta, and to the last one;
 //   - `concurrent` resumes at once: the same, p50, p99 and max;
 //   - the producer killed (SIGKILL), then a resume: how many of the deltas come back;
-//   - producer memory per open stream: RSS after GC with `streams` open answers of `streamChunks`
-//     deltas, less RSS with none, divided by `streams`.
+//   - producer memory per open stream: the producer's JS heap and buffers after GC with `streams` open
+//     answers of `streamChunks` deltas, less the same with none, divided by `streams`.
 // Both clients run in this one process and count deltas the same way (one SSE frame at a time).
 import { fork } from 'node:child_process';
 import fs from 'node:fs';
@@ -40,6 +40,7 @@ if (ROLE === 'producer-rs' || ROLE === 'producer-sj') {
     const { createClient } = await import('redis');
     const publisher = createClient({ url: a.redis });
     const subscriber = createClient({ url: a.redis });
+    await Promise.all([publisher.connect(), subscriber.connect()]);
     const context = createResumableStreamContext({ waitUntil: null, publisher, subscriber });
     write = async (id, chunks) => {
       const stream = await context.createNewResumableStream(id, () => answer(chunks).pipeThrough(
@@ -69,12 +70,11 @@ if (ROLE === 'producer-rs' || ROLE === 'producer-sj') {
       global.gc?.();
       await sleep(200);
       global.gc?.();
-      process.send({ rss: process.memoryUsage().rss });
+      const memory = process.memoryUsage();
+      process.send({ bytes: memory.heapUsed + memory.arrayBuffers });
     }
   });
   process.send({ ready: true });
-} else {
-  await main();
 }
 
 // ---- the resuming client -----------------------------------------------------------------------------
@@ -173,12 +173,14 @@ async function main() {
   const a = { chunks: 10000, concurrent: 100, streams: 200, streamChunks: 1000, ...args() };
   const { createResumableStreamContext } = await import('resumable-stream');
   const { createClient } = await import('redis');
-  const rsContext = createResumableStreamContext({ waitUntil: null, publisher: createClient({ url: a.redis }), subscriber: createClient({ url: a.redis }) });
+  const [publisher, subscriber] = [createClient({ url: a.redis }), createClient({ url: a.redis })];
+  await Promise.all([publisher.connect(), subscriber.connect()]);
+  const rsContext = createResumableStreamContext({ waitUntil: null, publisher, subscriber });
   const result = { section: 'resume', name: 'ai-sdk-resume', status: 'ok', parameters: a, systems: {} };
   for (const [system, role, resume] of [
     ['stream-journal', 'producer-sj', (id, want, t) => resumeSj(a.journal, id, want, t)],
     ['resumable-stream', 'producer-rs', (id, want, t) => resumeRs(rsContext, id, want, t)],
-  ]) {
+  ].filter(([system]) => !a.only || a.only === system)) {
     const out = {};
     const p = producer(role, a);
     await p.ready;
@@ -195,10 +197,10 @@ async function main() {
 
     const m = producer(role, a);
     await m.ready;
-    const base = (await m.ask({ rss: true })).rss;
+    const base = (await m.ask({ rss: true })).bytes;
     const ids = Array.from({ length: a.streams }, (_, i) => `mem-${system}-${Date.now()}-${i}`);
     await m.ask({ write: { ids, chunks: a.streamChunks } });
-    const loaded = (await m.ask({ rss: true })).rss;
+    const loaded = (await m.ask({ rss: true })).bytes;
     out.producerBytesPerOpenStream = Math.round((loaded - base) / a.streams);
     await m.kill();
     result.systems[system] = out;
@@ -216,4 +218,8 @@ async function main() {
   };
   fs.writeFileSync(a.out, JSON.stringify(result, null, 2) + '\n');
   process.exit(0);
+}
+
+if (ROLE !== 'producer-rs' && ROLE !== 'producer-sj') {
+  await main();
 }

@@ -87,26 +87,27 @@ export async function pipeUIMessageStream(uiStream, producer) {
     }
     flush();
   };
-  const stopped = new Promise((resolve) => {
-    if (producer.stopSignal.aborted) resolve();
-    producer.stopSignal.addEventListener('abort', resolve, { once: true });
-  });
+  // a stop ends the read: the model call should end on the same signal, and if it does not, this does
+  let stopRequested = false;
+  const onStop = () => {
+    stopRequested = true;
+    reader.cancel().catch(() => {});
+  };
+  if (producer.stopSignal.aborted) onStop();
+  else producer.stopSignal.addEventListener('abort', onStop, { once: true });
   try {
     while (!ended && !failure) {
-      const next = await Promise.race([reader.read(), stopped.then(() => null)]);
-      if (next === null) {
+      const next = await reader.read();
+      if (next.done && stopRequested) {
         if (producer.stopped) {
           throw producer.stopped; // superseded: nothing more can be written
         }
-        // the model call did not end on the stop request: end the stream here
         write([{ type: 'cancel', data: { reason: 'stop requested' } }]);
-        break;
-      }
-      if (next.done) {
+      } else if (next.done) {
         write([{ type: 'done', data: {} }]);
-        break;
+      } else {
+        write(eventsOfChunk(next.value));
       }
-      write(eventsOfChunk(next.value));
     }
   } catch (error) {
     if (producer.stopped) {
@@ -115,6 +116,7 @@ export async function pipeUIMessageStream(uiStream, producer) {
       write([{ type: 'error', data: { errorText: String(error?.message ?? error), message: String(error?.message ?? error) } }]);
     }
   } finally {
+    producer.stopSignal.removeEventListener('abort', onStop);
     reader.cancel().catch(() => {});
     reader.releaseLock?.();
   }
