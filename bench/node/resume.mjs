@@ -40,6 +40,7 @@ if (ROLE === 'producer-rs' || ROLE === 'producer-sj') {
     const { createClient } = await import('redis');
     const publisher = createClient({ url: a.redis });
     const subscriber = createClient({ url: a.redis });
+    for (const client of [publisher, subscriber]) client.on('error', (error) => process.stderr.write(`redis: ${error}\n`));
     await Promise.all([publisher.connect(), subscriber.connect()]);
     const context = createResumableStreamContext({ waitUntil: null, publisher, subscriber });
     write = async (id, chunks) => {
@@ -174,6 +175,7 @@ async function main() {
   const { createResumableStreamContext } = await import('resumable-stream');
   const { createClient } = await import('redis');
   const [publisher, subscriber] = [createClient({ url: a.redis }), createClient({ url: a.redis })];
+  for (const client of [publisher, subscriber]) client.on('error', (error) => process.stderr.write(`redis: ${error}\n`));
   await Promise.all([publisher.connect(), subscriber.connect()]);
   const rsContext = createResumableStreamContext({ waitUntil: null, publisher, subscriber });
   const result = { section: 'resume', name: 'ai-sdk-resume', status: 'ok', parameters: a, systems: {} };
