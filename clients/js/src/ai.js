@@ -44,12 +44,26 @@ export function eventsOfChunk(chunk) {
 }
 
 const TERMINAL = new Set(['done', 'cancel', 'error']);
+/** The most events, and about the most bytes of JSON, one append carries (the service takes 1,000 and 4 MiB). */
 const MAX_BATCH = 500;
+const MAX_BATCH_BYTES = 1 << 20;
+
+/** Takes the next batch off the front of `buffer`: at least one event, at most MAX_BATCH and about MAX_BATCH_BYTES. */
+function takeBatch(buffer) {
+  let count = 0;
+  let bytes = 0;
+  while (count < buffer.length && count < MAX_BATCH) {
+    bytes += JSON.stringify(buffer[count]).length;
+    if (count > 0 && bytes > MAX_BATCH_BYTES) break;
+    count++;
+  }
+  return buffer.splice(0, count);
+}
 
 /**
  * Writes a UI message stream (what `streamText(...).toUIMessageStream()` returns) to the journal through
  * `producer`: each chunk as its events (`eventsOfChunk`), in order, the chunks that arrive while an append
- * is in flight batched into the next ones (500 events at most each), each with the producer's safe
+ * is in flight batched into the next ones (500 events and about 1 MiB at most each), each with the producer's safe
  * retries. It resolves with the last append's answer once the terminal event is durable. Pass `producer.stopSignal` to the model call as
  * its `abortSignal`: a stop request then ends the model call, and the stream ends `cancelled`. A stream that
  * ends without `finish` or `abort` is ended with `done`, one that fails with `error`.
@@ -66,16 +80,13 @@ export async function pipeUIMessageStream(uiStream, producer) {
       flushing = (async () => {
         try {
           while (buffer.length && !failure) {
-            // at most MAX_BATCH events an append (the service takes 1,000 by default)
-            const batch = buffer.splice(0, MAX_BATCH);
-            answer = await producer.append(batch);
+            answer = await producer.append(takeBatch(buffer));
           }
         } catch (error) {
           failure = error;
         }
-      })().finally(() => {
-        flushing = null;
-      });
+        flushing = null; // at once: a write after this point starts the next flush itself
+      })();
     }
   };
   const write = (events) => {
@@ -206,7 +217,7 @@ export class JournalChatTransport extends DefaultChatTransport {
     try {
       return await this.client.request('POST', `/v1/streams/${encodeURIComponent(streamId)}/stop`);
     } catch (error) {
-      if (error.code === 'stream-terminal') {
+      if (error.slug === 'stream-terminal') {
         return null; // it ended already
       }
       throw error;
@@ -228,9 +239,9 @@ export class JournalChatTransport extends DefaultChatTransport {
     let last = null;
     let messageId = null;
     let finished = false;
-    let cancelled = false;
     let attempt = 0;
     let stalledSince = null;
+    const aborting = new AbortController();
     const parse = (body) => DefaultChatTransport.prototype.processResponseStream.call(transport, body);
     return new ReadableStream({
       async pull(controller) {
@@ -240,6 +251,9 @@ export class JournalChatTransport extends DefaultChatTransport {
             next = await reader.read();
           } catch (error) {
             next = { error };
+          }
+          if (aborting.signal.aborted) {
+            return;
           }
           if (next.value !== undefined) {
             const chunk = next.value;
@@ -259,10 +273,8 @@ export class JournalChatTransport extends DefaultChatTransport {
             controller.close();
             return;
           }
-          if (cancelled) {
-            return;
-          }
-          if (!messageId) {
+          // only a cut is resumed: a chunk the client refuses, or any other failure, is the chat's error
+          if (!messageId || (next.error && !isCut(next.error))) {
             controller.error(next.error);
             return;
           }
@@ -271,13 +283,18 @@ export class JournalChatTransport extends DefaultChatTransport {
             controller.error(next.error || new Error(`the answer ${messageId} ended before its finish`));
             return;
           }
-          await sleep(attempt === 0 ? 0 : backoffDelay(attempt - 1, transport.client.backoff));
+          // the first try soon, jittered (the readers of a draining replica do not come back in step),
+          // the next ones backing off until a chunk passes again
+          const delay = attempt === 0 ? Math.random() * 20 : backoffDelay(attempt - 1, transport.client.backoff);
           attempt++;
           try {
-            reader = await transport.replay(messageId, passed, last, parse);
-            attempt = 0; // the journal answered: a cut of this connection is tried again at once
+            await sleep(delay, aborting.signal);
+            reader = await transport.replay(messageId, passed, last, parse, aborting.signal);
           } catch (error) {
-            if (error.status && error.status !== 503 && error.status !== 502 && error.status !== 504 && error.status !== 429) {
+            if (aborting.signal.aborted) {
+              return;
+            }
+            if (error instanceof ReplayMismatch || (error.status && ![429, 502, 503, 504].includes(error.status))) {
               controller.error(error);
               return;
             }
@@ -286,28 +303,43 @@ export class JournalChatTransport extends DefaultChatTransport {
         }
       },
       cancel(reason) {
-        cancelled = true;
+        aborting.abort(reason);
         return reader.cancel(reason).catch(() => {});
       },
     });
   }
 
-  /** A reader of the stream's UI chunks after the first `skip`, checking that chunk `skip` is `last`. */
-  async replay(streamId, skip, last, parse) {
-    const response = await this.client.request('GET', `/v1/streams/${encodeURIComponent(streamId)}/ui-stream`,
-      { accept: 'text/event-stream', raw: true });
+  /**
+   * A reader of the stream's UI chunks after the first `skip`, checking that chunk `skip` is `last`; once
+   * more with a fresh token after a 401 (the response it resumes may have ended at the token's expiry).
+   */
+  async replay(streamId, skip, last, parse, signal) {
+    const path = `/v1/streams/${encodeURIComponent(streamId)}/ui-stream`;
+    let response;
+    try {
+      response = await this.client.request('GET', path, { accept: 'text/event-stream', raw: true, signal });
+    } catch (error) {
+      if (error.status !== 401) throw error;
+      response = await this.client.request('GET', path, { accept: 'text/event-stream', raw: true, signal, refresh: true });
+    }
     const reader = parse(response.body).getReader();
     for (let i = 0; i < skip; i++) {
       const { value, done } = await reader.read();
-      if (done) {
-        throw new Error(`the replay of ${streamId} is shorter than what was already read`);
-      }
-      if (i === skip - 1 && JSON.stringify(value) !== last) {
-        throw new Error(`the replay of ${streamId} differs from what was already read`);
+      if (done || (i === skip - 1 && JSON.stringify(value) !== last)) {
+        reader.cancel().catch(() => {});
+        throw new ReplayMismatch(`the replay of ${streamId} differs from what was already read`);
       }
     }
     return reader;
   }
+}
+
+/** A replay that is not what was already read (the journal changed under it, as retention does): not resumed. */
+class ReplayMismatch extends Error {}
+
+/** A network cut: the body ended with a TypeError (undici's "terminated", a browser's "network error"). */
+function isCut(error) {
+  return error instanceof TypeError || error?.name === 'NetworkError' || error?.cause instanceof TypeError;
 }
 
 function erroring(error) {

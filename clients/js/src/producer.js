@@ -6,7 +6,7 @@ import { JournalError, StreamClosedError, StreamTerminalError, transient } from 
 export class Producer {
   /**
    * @param status  the stream's status (as `POST .../streams` or `GET /v1/streams/{id}` answer it)
-   * @param options.heartbeatMillis  idle time before a heartbeat (default a third of the lease)
+   * @param options.heartbeatMillis  idle time before a heartbeat (default a third of the lease, 5 s at most)
    * @param options.maxRetryMillis   how long one append or heartbeat is retried (default 60 s)
    * @param options.onStopped        called once with the error that stopped the producer
    * @param options.onRetry          called before each retry with `{attempt, delayMillis, error}`
@@ -19,7 +19,9 @@ export class Producer {
     this.sessionId = status.sessionId;
     this.observe(status.journal);
     const leaseSeconds = options.leaseSeconds ?? leaseOf(status) ?? 60;
-    this.heartbeatMillis = options.heartbeatMillis ?? Math.max(500, (leaseSeconds * 1000) / 3);
+    // a third of the lease, and at most 5 s, so that an idle producer learns of a stop request well
+    // within journal.stop-grace (10 s)
+    this.heartbeatMillis = options.heartbeatMillis ?? Math.max(500, Math.min(5000, (leaseSeconds * 1000) / 3));
     this.maxRetryMillis = options.maxRetryMillis ?? 60000;
     this.onStopped = options.onStopped;
     this.onRetry = options.onRetry;
@@ -178,6 +180,7 @@ export class Producer {
       this.terminal = true;
       this.terminalState = error.terminalState || this.terminalState;
       this.unschedule();
+      this.stopping.abort(error); // the stream is over (the service ended it): so is the model call
     }
     const over = error instanceof StreamClosedError || (error instanceof StreamTerminalError && error.superseded);
     if (!over || this.stopped) {

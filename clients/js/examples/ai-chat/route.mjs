@@ -10,6 +10,9 @@ export function chatRoute({ journal, answer, waitUntil = () => {} }) {
   return {
     async POST(request) {
       const { id, messages } = await request.json();
+      if (messages.at(-1)?.role !== 'user') {
+        return new Response('a turn starts with a user message', { status: 400 }); // no continued turns yet
+      }
       const producer = await journal.createStream(id, {
         userMessage: userMessageOf(messages.at(-1)),
         onActive: 'interrupt', // a new message supersedes a turn still running

@@ -47,6 +47,8 @@ public class ResumeFilter {
                     request.setProperty(Resumable.STREAM, streamId);
                     return (Response) null;
                 })
-                .onFailure(ProblemException.class).recoverWithItem(failure -> Problem.response((ProblemException) failure));
+                // a chat that has no session yet (a new chat) has nothing to resume, as in the AI SDK
+                .onFailure(failure -> failure instanceof ProblemException problem && problem.status() == 404)
+                .recoverWithItem(() -> Response.noContent().build());
     }
 }

@@ -54,6 +54,9 @@ final class UiChunks {
     private final Set<String> toolCalls = new HashSet<>();
     private final Deque<String> unanswered = new ArrayDeque<>();
     private final Set<String> approvals = new HashSet<>();
+    /** The calls whose input streams ({@code tool-input-start}), and the calls of the current step. */
+    private final Set<String> inputStarted = new HashSet<>();
+    private final Set<String> stepCalls = new HashSet<>();
     private boolean finished;
 
     UiChunks(String streamId) {
@@ -174,6 +177,7 @@ final class UiChunks {
         if (toolCalls.add(id)) {
             unanswered.add(id);
         }
+        stepCalls.add(id);
     }
 
     private void toolComplete(List<ObjectNode> chunks, JsonNode data) {
@@ -219,10 +223,28 @@ final class UiChunks {
             case "reasoning-delta" -> openReasoning.contains(id);
             case "reasoning-end" -> openReasoning.remove(id);
             case "tool-input-start", "tool-input-available", "tool-input-error" -> {
-                if (toolCallId != null && toolCalls.add(toolCallId)) {
+                if (toolCalls.add(toolCallId)) {
                     unanswered.add(toolCallId);
                 }
-                yield toolCallId != null;
+                stepCalls.add(toolCallId);
+                if (type.equals("tool-input-start")) {
+                    inputStarted.add(toolCallId);
+                }
+                yield true;
+            }
+            case "start-step" -> {
+                stepCalls.clear();
+                yield true;
+            }
+            case "reset-step" -> {
+                // the client drops the step's parts and its open parts: nothing of them may follow
+                openText.clear();
+                openReasoning.clear();
+                toolCalls.removeAll(stepCalls);
+                unanswered.removeAll(stepCalls);
+                inputStarted.removeAll(stepCalls);
+                stepCalls.clear();
+                yield true;
             }
             case "tool-output-available", "tool-output-error", "tool-output-denied" -> {
                 if (!chunk.path("preliminary").asBoolean(false)) {
@@ -230,7 +252,7 @@ final class UiChunks {
                 }
                 yield toolCalls.contains(toolCallId);
             }
-            case "tool-input-delta" -> toolCalls.contains(toolCallId);
+            case "tool-input-delta" -> inputStarted.contains(toolCallId);
             case "tool-approval-request" -> toolCalls.contains(toolCallId)
                     && approvals.add(chunk.path("approvalId").asText(""));
             case "tool-approval-response" -> approvals.contains(chunk.path("approvalId").asText(""));
@@ -319,19 +341,27 @@ final class UiChunks {
         return data.path(field).isTextual() ? data.path(field).asText() : otherwise;
     }
 
+    /** The first of the fields the data has (a JSON null counts: a tool may answer null). */
     private static JsonNode first(JsonNode data, String... fields) {
         for (String field : fields) {
-            if (data.has(field) && !data.get(field).isNull()) {
+            if (data.has(field)) {
                 return data.get(field);
             }
         }
         return null;
     }
 
+    /** Copies the fields whose value has the type the client's schema wants; others would break the chat. */
     private static void copy(JsonNode from, ObjectNode to, List<String> fields) {
         for (String field : fields) {
-            if (from.has(field) && !from.get(field).isNull()) {
-                to.set(field, from.get(field));
+            JsonNode value = from.get(field);
+            boolean fits = value != null && switch (field) {
+                case "providerMetadata", "toolMetadata" -> value.isObject();
+                case "title" -> value.isTextual();
+                default -> value.isBoolean();
+            };
+            if (fits) {
+                to.set(field, value);
             }
         }
     }

@@ -231,10 +231,10 @@ final class UiMessageBuilder {
                 invocation.put("state", "approval-responded");
                 approval.put("id", approvalId);
                 approval.set("approved", chunk.get("approved"));
-                set(approval, "reason", chunk.get("reason"));
+                keep(approval, "reason", chunk.get("reason"));
                 invocation.set("approval", approval);
-                set(invocation, "providerExecuted", chunk.get("providerExecuted"));
-                set(invocation, "callProviderMetadata", chunk.get("providerMetadata"));
+                keep(invocation, "providerExecuted", chunk.get("providerExecuted"));
+                keep(invocation, "callProviderMetadata", chunk.get("providerMetadata"));
                 return;
             }
         }

@@ -32,6 +32,8 @@ public class UiMessages {
 
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
     private static final int PAGE = 1000;
+    /** About this much event data a page (at least one event), so that a session of large events is read in bounded steps. */
+    private static final long PAGE_BYTES = 1 << 20;
 
     private final SessionRepository sessions;
     private final JournalReader reader;
@@ -107,11 +109,11 @@ public class UiMessages {
     }
 
     private Uni<Void> replay(String streamId, int after, UiChunks chunks, UiMessageBuilder message, Caller caller) {
-        return reader.after(streamId, caller.tenant(), after, PAGE).chain(events -> {
+        return reader.after(streamId, caller.tenant(), after, PAGE, PAGE_BYTES).chain(events -> {
             for (JournalEvent event : events) {
                 message.apply(chunks.event(event.type(), event.seq(), tree(event.data())));
             }
-            return events.size() < PAGE || chunks.finished() ? Uni.createFrom().voidItem()
+            return events.isEmpty() || chunks.finished() ? Uni.createFrom().voidItem()
                     : replay(streamId, events.get(events.size() - 1).seq(), chunks, message, caller);
         });
     }

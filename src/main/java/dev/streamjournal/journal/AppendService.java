@@ -94,7 +94,7 @@ public class AppendService {
                             continued.events()));
                     return new AppendResult(streamId, continued.lastSeq(), request.events().size(), 0,
                             continued.terminalState() != null, continued.terminalState(), false,
-                            continued.stopRequested());
+                            continued.stopRequested() && continued.terminalState() == null);
                 },
                 () -> appendInTransaction(sessionId, streamId, request, caller, false));
     }
@@ -129,7 +129,8 @@ public class AppendService {
                     }
                     doorbell.ring(new Change(sessionId, streamId, moved.lastSeq(), false));
                     return Uni.createFrom().item(new AppendResult(streamId, moved.lastSeq(), events.size(), 0,
-                            moved.terminalState() != null, moved.terminalState(), false, moved.stopRequested()));
+                            moved.terminalState() != null, moved.terminalState(), false,
+                            moved.stopRequested() && moved.terminalState() == null));
                 });
     }
 

@@ -170,4 +170,31 @@ class UiChunksTest {
         String[] events = {"token {\"text\":\"a\"}", "tool {\"name\":\"t\"}", "token {\"text\":\"b\"}", "done {}"};
         assertThat(chunks(events)).isEqualTo(chunks(events));
     }
+
+    @Test
+    void aToolAnsweringNull_keepsNull_andExtrasOfTheWrongTypeAreLeftOut() {
+        assertThat(chunks("tool {\"id\":\"c\",\"name\":\"t\",\"title\":5,\"dynamic\":\"yes\",\"providerMetadata\":\"x\"}",
+                "tool_complete {\"id\":\"c\",\"output\":null}")).containsExactly(
+                "{\"type\":\"start\",\"messageId\":\"st\"}",
+                "{\"type\":\"tool-input-available\",\"toolCallId\":\"c\",\"toolName\":\"t\",\"input\":{}}",
+                "{\"type\":\"tool-output-available\",\"toolCallId\":\"c\",\"output\":null}");
+    }
+
+    @Test
+    void aResetStep_dropsTheStepsPartsAndCalls_andAToolInputDeltaNeedsItsStart() {
+        assertThat(chunks("x-ai-sdk {\"type\":\"start-step\"}",
+                "x-ai-sdk {\"type\":\"text-start\",\"id\":\"a\"}",
+                "tool {\"id\":\"c\",\"name\":\"t\"}",
+                "x-ai-sdk {\"type\":\"tool-input-delta\",\"toolCallId\":\"c\",\"inputTextDelta\":\"{\"}",
+                "x-ai-sdk {\"type\":\"reset-step\"}",
+                "tool_complete {\"id\":\"c\",\"output\":1}",
+                "x-ai-sdk {\"type\":\"text-end\",\"id\":\"a\"}",
+                "done {}")).containsExactly(
+                "{\"type\":\"start\",\"messageId\":\"st\"}",
+                "{\"type\":\"start-step\"}",
+                "{\"type\":\"text-start\",\"id\":\"a\"}",
+                "{\"type\":\"tool-input-available\",\"toolCallId\":\"c\",\"toolName\":\"t\",\"input\":{}}",
+                "{\"type\":\"reset-step\"}",
+                "{\"type\":\"finish\",\"finishReason\":\"stop\"}");
+    }
 }

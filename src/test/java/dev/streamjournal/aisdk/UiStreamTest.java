@@ -181,8 +181,10 @@ class UiStreamTest {
                 .contentType("application/problem+json");
         given().get("/v1/streams/{id}/ui-stream", id("st")).then().statusCode(404)
                 .body("type", equalTo("https://stream-journal.dev/problems/not-found"));
-        given().get("/v1/sessions/{id}/ui-stream", id("s")).then().statusCode(404)
-                .body("type", equalTo("https://stream-journal.dev/problems/not-found"));
+        // a new chat has no session yet: nothing to resume, as the AI SDK expects of a new chat
+        given().get("/v1/sessions/{id}/ui-stream", id("s")).then().statusCode(204);
+        given().get("/v1/sessions/{id}/ui-stream", "a b").then().statusCode(400)
+                .contentType("application/problem+json");
         given().get("/v1/sessions/{id}/ui-messages", id("s")).then().statusCode(404)
                 .body("type", equalTo("https://stream-journal.dev/problems/not-found"));
         given().get("/v1/sessions/{id}/ui-messages", "a b").then().statusCode(400)
@@ -194,7 +196,9 @@ class UiStreamTest {
         }
         for (String chunk : List.of("{}", "{\"type\":1}", "{\"type\":\"start\",\"messageId\":\"x\"}",
                 "{\"type\":\"finish\"}", "{\"type\":\"abort\"}", "{\"type\":\"error\",\"errorText\":\"e\"}",
-                "{\"type\":\"no-such-chunk\"}", "{\"type\":\"data-\"}")) {
+                "{\"type\":\"no-such-chunk\"}", "{\"type\":\"data-\"}", "{\"type\":\"text-delta\",\"id\":\"a\"}",
+                "{\"type\":\"tool-input-start\",\"toolCallId\":\"c\"}",
+                "{\"type\":\"tool-approval-response\",\"approvalId\":\"a\",\"approved\":\"yes\"}")) {
             appendRaw(stream, "{\"events\":[{\"type\":\"x-ai-sdk\",\"data\":" + chunk + "}]}").statusCode(400)
                     .contentType("application/problem+json")
                     .body("type", equalTo("https://stream-journal.dev/problems/invalid-event"));
