@@ -4,15 +4,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.streamjournal.common.Ids;
 import dev.streamjournal.journal.StreamStatus;
 import dev.streamjournal.live.ExistingStream;
+import dev.streamjournal.live.SseResponse;
 import dev.streamjournal.security.Callers;
 import dev.streamjournal.security.Roles;
 import dev.streamjournal.session.SessionView;
-import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.buffer.Buffer;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
-import jakarta.ws.rs.HttpMethod;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
@@ -77,15 +76,9 @@ public class UiStreamResource {
         return messages.of(sessionId, callers.current());
     }
 
-    /** The UI message stream of a stream; a HEAD gets the headers and an empty body that ends at once. */
+    /** The UI message stream of a stream (a HEAD gets the headers and an empty body). */
     private RestMulti<Buffer> sse(ContainerRequestContext request, String streamId, String sessionId) {
-        Multi<String> body = HttpMethod.HEAD.equals(request.getMethod()) ? Multi.createFrom().empty()
-                : streams.of(streamId, sessionId, callers.current());
-        return RestMulti.fromMultiData(body.map(Buffer::buffer))
-                .header("Content-Type", MediaType.SERVER_SENT_EVENTS)
-                .header("Cache-Control", "no-cache")
-                .header("X-Accel-Buffering", "no")
-                .header("x-vercel-ai-ui-message-stream", "v1")
-                .build();
+        return SseResponse.of(request, () -> streams.of(streamId, sessionId, callers.current()).map(Buffer::buffer),
+                "x-vercel-ai-ui-message-stream", "v1");
     }
 }

@@ -9,7 +9,6 @@ import io.vertx.core.buffer.Buffer;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
-import jakarta.ws.rs.HttpMethod;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.QueryParam;
@@ -67,17 +66,7 @@ public class LiveResource {
         return sse(request, () -> channels.session(sessionId, lastEventId, callers.current()));
     }
 
-    /**
-     * The channel as SSE. A HEAD gets the channel's headers and an empty body that ends at once: the
-     * live body never ends, and a response that does not end would hold its connection, so that the
-     * next request on it would never be answered.
-     */
     private static RestMulti<Buffer> sse(ContainerRequestContext request, Supplier<Multi<List<Frame>>> channel) {
-        Multi<List<Frame>> batches = HttpMethod.HEAD.equals(request.getMethod()) ? Multi.createFrom().empty() : channel.get();
-        return RestMulti.fromMultiData(batches.map(frames -> Buffer.buffer(Frame.sse(frames))))
-                .header("Content-Type", MediaType.SERVER_SENT_EVENTS)
-                .header("Cache-Control", "no-cache")
-                .header("X-Accel-Buffering", "no")
-                .build();
+        return SseResponse.of(request, () -> channel.get().map(frames -> Buffer.buffer(Frame.sse(frames))));
     }
 }
