@@ -31,6 +31,7 @@ class LayersTest {
             Map.entry("live", 4),
             Map.entry("audit", 4),
             Map.entry("aisdk", 5),
+            Map.entry("ds", 5),
             Map.entry("cors", 5),
             Map.entry("console", 5),
             Map.entry("embedded", 5));

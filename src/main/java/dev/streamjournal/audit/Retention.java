@@ -45,7 +45,7 @@ public class Retention {
             """;
 
     static final String EMPTY_PAYLOADS = """
-            update journal_events set data = '{}'::jsonb, data_bytes = 2 where session_id = $1 and stream_id = $2
+            update journal_events set data = '{}'::jsonb, data_bytes = 2, body = null where session_id = $1 and stream_id = $2
             """;
 
     static final String MARK_PRUNED = """
@@ -73,6 +73,15 @@ public class Retention {
 
     static final String REVISE_SESSION = """
             update sessions set revision = revision + 1, updated_at = now() where session_id = $1
+            """;
+
+    /** A Durable Streams stream's producer state and protocol row go with it. */
+    static final String DELETE_DS_PRODUCERS = """
+            delete from ds_producers where session_id = $1 and stream_id = $2
+            """;
+
+    static final String DELETE_DS_STREAM = """
+            delete from ds_streams where session_id = $1 and stream_id = $2
             """;
 
     static final String DELETE_STREAM = """
@@ -161,6 +170,8 @@ public class Retention {
                             .chain(() -> connection.preparedQuery(DELETE_MESSAGES).execute(stream.key()))
                             .chain(messages -> messages.rowCount() == 0 ? Uni.createFrom().voidItem()
                                     : connection.preparedQuery(REVISE_SESSION).execute(Tuple.of(sessionId)).replaceWithVoid())
+                            .chain(() -> connection.preparedQuery(DELETE_DS_PRODUCERS).execute(stream.key()))
+                            .chain(() -> connection.preparedQuery(DELETE_DS_STREAM).execute(stream.key()))
                             .chain(() -> connection.preparedQuery(DELETE_STREAM).execute(stream.key()))
                             .replaceWith(stream);
                 });

@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.stream.Stream;
 import org.jboss.logging.Logger;
 
 /**
@@ -59,15 +60,35 @@ public class ChangeSweep {
     /** One sweep; returns how many changes it handed to the hub. */
     public Uni<Integer> sweep() {
         List<LiveHub.Followed> streams = hub.followed();
+        List<ChangeTap.Tapped> tapped = hub.tapped();
         Map<String, List<String>> listings = hub.listings();
-        Uni<Integer> streamChanges = streams.isEmpty() ? Uni.createFrom().item(0)
+        Uni<Integer> streamChanges = streams.isEmpty() && tapped.isEmpty() ? Uni.createFrom().item(0)
                 : pool.preparedQuery(STREAMS)
-                        .execute(Tuple.of(streams.stream().map(LiveHub.Followed::streamId).distinct().toArray(String[]::new),
-                                streams.stream().map(LiveHub.Followed::sessionId).distinct().toArray(String[]::new)))
-                        .map(rows -> compareStreams(streams, rows));
+                        .execute(Tuple.of(Stream.concat(streams.stream().map(LiveHub.Followed::streamId),
+                                        tapped.stream().map(ChangeTap.Tapped::streamId)).distinct().toArray(String[]::new),
+                                Stream.concat(streams.stream().map(LiveHub.Followed::sessionId),
+                                        tapped.stream().map(ChangeTap.Tapped::sessionId)).distinct().toArray(String[]::new)))
+                        .map(rows -> compareStreams(streams, rows) + compareTapped(tapped, rows));
         return streamChanges.chain(changed -> listings.isEmpty() ? Uni.createFrom().item(changed)
                 : pool.preparedQuery(SESSIONS).execute(Tuple.of(listings.keySet().toArray(String[]::new)))
                         .map(rows -> changed + compareListings(listings, rows)));
+    }
+
+    /** The taps' streams: a change where the row moved past what the tap read, closed, or is gone. */
+    private int compareTapped(List<ChangeTap.Tapped> tapped, Iterable<Row> rows) {
+        Map<String, Row> byId = new HashMap<>();
+        rows.forEach(row -> byId.put(row.getString("stream_id"), row));
+        int changes = 0;
+        for (ChangeTap.Tapped stream : tapped) {
+            Row row = byId.get(stream.streamId());
+            int lastSeq = row == null ? 0 : row.getInteger("last_seq");
+            boolean settles = row == null || row.getBoolean("closed") != stream.closed();
+            if (settles || lastSeq > stream.head()) {
+                hub.publish(new Change(stream.sessionId(), stream.streamId(), lastSeq, settles));
+                changes++;
+            }
+        }
+        return changes;
     }
 
     private int compareStreams(List<LiveHub.Followed> streams, Iterable<Row> rows) {

@@ -13,6 +13,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -160,11 +161,13 @@ public class LiveHub implements SettlementFeeds {
     private final Set<Signal> all = ConcurrentHashMap.newKeySet();
     private final Feeds feeds;
     private final Vertx vertx;
+    private final List<ChangeTap> taps;
     private volatile boolean draining;
 
-    public LiveHub(Feeds feeds, Vertx vertx, MeterRegistry metrics) {
+    public LiveHub(Feeds feeds, Vertx vertx, MeterRegistry metrics, Instance<ChangeTap> taps) {
         this.feeds = feeds;
         this.vertx = vertx;
+        this.taps = taps.stream().toList();
         metrics.gauge("journal.live.subscribers", all, Set::size);
         metrics.gauge("journal.live.feeds", this, LiveHub::streamFeeds);
     }
@@ -229,11 +232,25 @@ public class LiveHub implements SettlementFeeds {
         if (session != null) {
             session.publish(change);
         }
+        taps.forEach(tap -> tap.changed(change));
     }
 
     /** Every feed catches up from the journal (after the wake-up channel was lost). */
     public void wakeAll() {
         sessions.values().forEach(SessionFeed::catchUp);
+        taps.forEach(ChangeTap::catchUp);
+    }
+
+    /** The streams the taps follow, for the {@link ChangeSweep}. */
+    List<ChangeTap.Tapped> tapped() {
+        List<ChangeTap.Tapped> tapped = new ArrayList<>();
+        taps.forEach(tap -> tapped.addAll(tap.tapped()));
+        return tapped;
+    }
+
+    /** True while the replica shuts down: live responses end so that their clients go elsewhere. */
+    public boolean draining() {
+        return draining;
     }
 
     /**

@@ -12,7 +12,7 @@ import org.jboss.logging.Logger;
  * run once more afterwards, so any number of wakes costs at most one extra read. A failed refresh is
  * retried after a pause while the feed is still wanted.
  */
-final class SingleFlight {
+public final class SingleFlight {
 
     private static final Logger LOG = Logger.getLogger(SingleFlight.class);
     private static final long RETRY_MILLIS = 500;
@@ -29,13 +29,13 @@ final class SingleFlight {
      * @param step   one refresh; its item tells whether there is more to do right away
      * @param wanted false once nobody listens, which ends retries
      */
-    SingleFlight(Context context, Supplier<Uni<Boolean>> step, BooleanSupplier wanted) {
+    public SingleFlight(Context context, Supplier<Uni<Boolean>> step, BooleanSupplier wanted) {
         this.context = context;
         this.step = step;
         this.wanted = wanted;
     }
 
-    void request() {
+    public void request() {
         synchronized (this) {
             if (running) {
                 again = true;

@@ -18,6 +18,11 @@ public class Callers {
         this.identity = identity;
     }
 
+    /** The caller of an identity that {@link CallerAugmentor} augmented, or null (no token while authentication is on). */
+    public static Caller of(SecurityIdentity identity) {
+        return identity == null ? null : identity.getAttribute(CallerAugmentor.CALLER);
+    }
+
     public Caller current() {
         Caller caller = identity.get().getAttribute(CallerAugmentor.CALLER);
         if (caller == null) {

@@ -23,7 +23,7 @@ class ShardingRulesTest {
     /** Each table of the journal and the column it is distributed by. */
     static final Map<String, String> DISTRIBUTION = Map.of("sessions", "session_id", "streams", "session_id",
             "journal_events", "session_id", "transcript_messages", "session_id", "lifecycle_log", "session_id",
-            "stream_sessions", "stream_id");
+            "stream_sessions", "stream_id", "ds_streams", "session_id", "ds_producers", "session_id");
 
     @Inject
     Db db;

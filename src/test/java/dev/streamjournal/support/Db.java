@@ -21,7 +21,7 @@ public class Db {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
     /** Every table of the journal. */
     public static final List<String> TABLES = List.of("sessions", "streams", "journal_events",
-            "transcript_messages", "lifecycle_log", "stream_sessions");
+            "transcript_messages", "lifecycle_log", "stream_sessions", "ds_streams", "ds_producers");
 
     private final Pool pool;
 

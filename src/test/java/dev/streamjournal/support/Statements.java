@@ -109,7 +109,36 @@ public final class Statements {
         use("Retention.DELETE_EVENTS", one, "s", "st");
         use("Retention.DELETE_MESSAGES", one, "s", "st");
         use("Retention.REVISE_SESSION", one, "s");
+        use("Retention.DELETE_DS_PRODUCERS", one, "s", "st");
+        use("Retention.DELETE_DS_STREAM", one, "s", "st");
         use("Retention.DELETE_STREAM", one, "s", "st");
+        use("DsRepository.FIND", one, "s", "default");
+        use("DsRepository.LOCK", one, "s", "st", "default");
+        use("DsRepository.ENSURE_SESSION", one, "s", "default");
+        use("DsRepository.LOCK_SESSION", one, "s");
+        use("DsRepository.REGISTER_STREAM", one, "s", "st", "default");
+        use("DsRepository.INSERT_STREAM", one, "s", "st", "default", "{}", "p");
+        use("DsRepository.INSERT_DS_STREAM", one, "s", "st", "default", "path", "text/plain", 60L, null, null, null,
+                null, null, 0L);
+        use("DsRepository.SET_ACTIVE_STREAM", one, "s", "st");
+        use("DsRepository.INSERT_MESSAGES", one, "s", "st", 0, "default",
+                new io.vertx.core.buffer.Buffer[] {io.vertx.core.buffer.Buffer.buffer("x")}, "p", "{}");
+        use("DsRepository.COPY_MESSAGES", all, "s", "st", "default", "s2", "st2", 10);
+        use("DsRepository.ADVANCE_STREAM", one, "s", "st", 3, false);
+        use("DsRepository.AFTER_WRITE", one, "s", "st", "seq", null, null, null);
+        use("DsRepository.TOUCH", one, "s", "st");
+        use("DsRepository.PRODUCER", one, "s", "st", "p");
+        use("DsRepository.SAVE_PRODUCER", one, "s", "st", "p", 0L, 1L);
+        use("DsRepository.MESSAGES", one, "s", "st", 10, 100, 1L << 20);
+        use("DsRepository.TAIL", one, "s", "st");
+        use("DsRepository.COUNT_FORK", one, "s", "st", 1);
+        use("DsRepository.SOFT_DELETE", one, "s", "st");
+        use("DsRepository.SOURCE", one, "s", "st");
+        use("DsRepository.DELETE_PRODUCERS", one, "s", "st");
+        use("DsRepository.DELETE_DS_STREAM", one, "s", "st");
+        use("DsRepository.DELETE_EVENTS", one, "s", "st");
+        use("DsRepository.DELETE_STREAM", one, "s", "st");
+        use("DsRepository.CLEAR_ACTIVE_STREAM", one, "s", "st");
         use("AuditRepository.EVENTS", all, "default", 0L);
         use("AuditRepository.LIFECYCLE", all, "default", 0L);
         use("AuditRepository.SAFE_BEFORE", Reach.COORDINATOR);

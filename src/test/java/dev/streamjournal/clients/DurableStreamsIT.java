@@ -1,0 +1,90 @@
+package dev.streamjournal.clients;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.streamjournal.support.PostgresResource;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Durable Streams protocol's own packages against {@code /ds} of the packaged service, from
+ * {@code clients/durable-streams} (vitest): the conformance suite of the protocol's authors
+ * ({@code @durable-streams/server-conformance-tests}). The tests start their replicas themselves, over
+ * this database; the vitest report goes to {@code target/ds-tests/}.
+ */
+class DurableStreamsIT {
+
+    private static final Path CLIENT = Path.of("clients/durable-streams");
+    private static final Path REPORTS = Path.of("target/ds-tests");
+    private static final PostgresResource POSTGRES = new PostgresResource();
+    private static final Map<String, String> ENV = new HashMap<>();
+
+    @BeforeAll
+    static void start() throws Exception {
+        Map<String, String> datasource = new HashMap<>(POSTGRES.start());
+        datasource.putIfAbsent("quarkus.datasource.reactive.url", System.getenv("QUARKUS_DATASOURCE_REACTIVE_URL"));
+        datasource.putIfAbsent("quarkus.datasource.jdbc.url", System.getenv("QUARKUS_DATASOURCE_JDBC_URL"));
+        datasource.putIfAbsent("quarkus.datasource.username", System.getenv("QUARKUS_DATASOURCE_USERNAME"));
+        ENV.put("SJ_DB_REACTIVE_URL", datasource.get("quarkus.datasource.reactive.url"));
+        ENV.put("SJ_DB_JDBC_URL", datasource.get("quarkus.datasource.jdbc.url"));
+        ENV.put("SJ_DB_USER", datasource.get("quarkus.datasource.username"));
+        ENV.put("SJ_JAVA", ProcessHandle.current().info().command().orElse("java"));
+        Files.createDirectories(REPORTS);
+        assertThat(CLIENT.resolve("node_modules/@durable-streams/server-conformance-tests"))
+                .as("the test packages of clients/durable-streams: run scripts/prerequisites (it runs `npm ci` there)")
+                .isDirectory();
+    }
+
+    @AfterAll
+    static void stop() {
+        POSTGRES.stop();
+    }
+
+    /**
+     * The whole suite passes. It runs without the subscription tests ({@code subscriptions: false}): the
+     * service does not serve the reserved subscription APIs yet, so those 6 of the 338 are skipped, and
+     * counted here so that any other skip fails.
+     */
+    @Test
+    void conformanceSuite() throws Exception {
+        JsonNode report = vitest("conformance", "test/conformance.test.mjs");
+        assertThat(report.path("numTotalTests").asInt()).as("tests in the suite").isEqualTo(338);
+        assertThat(report.path("numFailedTests").asInt()).as("failed tests").isZero();
+        assertThat(report.path("numPassedTests").asInt()).as("passed tests").isEqualTo(332);
+        assertThat(report.path("numPendingTests").asInt() + report.path("numTodoTests").asInt())
+                .as("skipped tests: the reserved subscription APIs").isEqualTo(6);
+    }
+
+    /** Runs vitest over {@code files}; returns its JSON report after checking that the run ended well. */
+    private static JsonNode vitest(String name, String... files) throws Exception {
+        Path output = REPORTS.resolve(name + "-output.txt").toAbsolutePath();
+        Path json = REPORTS.resolve(name + "-report.json").toAbsolutePath();
+        List<String> command = new ArrayList<>(List.of("npx", "--no-install", "vitest", "run", "--reporter=default",
+                "--reporter=json", "--outputFile.json=" + json));
+        command.addAll(List.of(files));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(CLIENT.toFile())
+                .redirectErrorStream(true).redirectOutput(output.toFile());
+        builder.environment().putAll(ENV);
+        builder.environment().put("CI", "true");
+        Process process = builder.start();
+        boolean ended = process.waitFor(20, TimeUnit.MINUTES);
+        if (!ended) {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+        }
+        String text = Files.readString(output);
+        assertThat(ended).as("vitest %s ended in time:%n%s", name, text).isTrue();
+        assertThat(process.exitValue()).as("vitest %s (%s):%n%s", name, output, text).isZero();
+        return new ObjectMapper().readTree(json.toFile());
+    }
+}
