@@ -80,7 +80,7 @@ public class AuditResource {
         if (streamId != null) {
             Ids.require("streamId", streamId);
         }
-        if (type != null && EventClass.of(type).isEmpty()) {
+        if (type != null && EventClass.of(type).isEmpty() && !EventClass.DS_MESSAGE.equals(type)) {
             throw ProblemException.invalidRequest("type '" + type + "' is not an event type");
         }
         return new AuditFilter(sessionId, streamId, type, time("from", from), time("to", to));

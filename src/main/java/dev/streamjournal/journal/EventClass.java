@@ -24,6 +24,12 @@ public enum EventClass {
 
     public static final String STREAM_END = "stream_end";
 
+    /**
+     * A Durable Streams message ({@code /ds}): written only there, with its bytes beside the event; not
+     * part of the vocabulary a native append accepts, but a type the audit can select.
+     */
+    public static final String DS_MESSAGE = "ds";
+
     /** True for a terminal event or {@code stream_end}: after it, the stream's settlement is no longer {@code active}. */
     public static boolean settles(String type) {
         return TERMINAL_TYPES.contains(type) || STREAM_END.equals(type);
