@@ -33,10 +33,11 @@ record DsStream(String sessionId, String streamId, String path, String contentTy
 
     /**
      * The answer to a request on the path other than a create: null while the stream is there; 410 once
-     * deleted, or expired, while forks still hold it; 404 when expired with none.
+     * deleted, or expired, while forks still hold it, and once retention pruned its messages; 404 when
+     * expired with no forks.
      */
     DsReply absence(Instant now) {
-        if (deleted || expired(now) && forks > 0) {
+        if (deleted || pruned || expired(now) && forks > 0) {
             return DsReply.gone();
         }
         return expired(now) ? DsReply.notFound() : null;
