@@ -3,6 +3,15 @@
 -- stream of that session (stream id "ds~" and a random id, so that an id is never reused). A DS message
 -- is a journal event of type 'ds' whose bytes are in body (data holds only their size): DS bodies are
 -- bytes, which jsonb could not hold as they are.
+-- On Citus this transaction changes distributed tables and then distributes new ones, which it allows
+-- only over one connection per node: sequential mode, for this transaction alone.
+do $$
+begin
+    if exists (select 1 from pg_extension where extname = 'citus') then
+        perform set_config('citus.multi_shard_modify_mode', 'sequential', true);
+    end if;
+end $$;
+
 alter table journal_events add column if not exists body bytea;
 
 -- The DS side of a journal stream: its protocol configuration and writer state. The closed state is the
@@ -32,8 +41,7 @@ create table ds_streams (
     forks              integer     not null default 0,
     deleted_at         timestamptz,
     created_at         timestamptz not null default now(),
-    primary key (session_id, stream_id),
-    foreign key (session_id, stream_id) references streams (session_id, stream_id)
+    primary key (session_id, stream_id)
 );
 
 -- Idempotent producers: the epoch and the last accepted seq of each producer of a stream, written in the
@@ -45,8 +53,7 @@ create table ds_producers (
     epoch       bigint      not null,
     last_seq    bigint      not null,
     updated_at  timestamptz not null default now(),
-    primary key (session_id, stream_id, producer_id),
-    foreign key (session_id, stream_id) references streams (session_id, stream_id)
+    primary key (session_id, stream_id, producer_id)
 );
 
 -- journal_distribute() gains the DS tables, co-located with their sessions
@@ -78,3 +85,10 @@ begin
         perform journal_distribute();
     end if;
 end $$;
+
+-- the foreign keys come once the tables are distributed (on Citus a table that is not distributed yet
+-- cannot refer to one that is)
+alter table ds_streams add constraint ds_streams_stream_fkey
+    foreign key (session_id, stream_id) references streams (session_id, stream_id);
+alter table ds_producers add constraint ds_producers_stream_fkey
+    foreign key (session_id, stream_id) references streams (session_id, stream_id);

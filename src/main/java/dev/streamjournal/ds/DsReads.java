@@ -30,7 +30,9 @@ public class DsReads {
     }
 
     /** The messages after {@code offset} as the stream stands. */
-    Uni<Batch> batch(DsStream stream, long offset, DsFeed.Snapshot snapshot) {
+    Uni<Batch> batch(DsStream stream, long offset, DsFeed.Snapshot feed) {
+        // a feed behind the row this read started from (its change not heard yet) is not used: the journal is
+        DsFeed.Snapshot snapshot = feed != null && feed.head() >= stream.lastSeq() ? feed : null;
         long head = snapshot != null ? Math.max(snapshot.head(), stream.lastSeq()) : stream.lastSeq();
         boolean closed = snapshot != null && snapshot.head() >= stream.lastSeq() ? snapshot.closed() : stream.closed();
         if (offset >= head) {

@@ -101,24 +101,25 @@ public class DsRepository {
              where session_id = $1 and stream_id = $2
             """;
 
-    /** After a write: the writer's Stream-Seq, the closing producer, and a sliding TTL moved on. */
+    /** After a write: the writer's Stream-Seq and the closing producer. */
     static final String AFTER_WRITE = """
             update ds_streams
                set writer_seq = coalesce($3, writer_seq),
                    closed_by_producer = coalesce($4, closed_by_producer),
                    closed_by_epoch = coalesce($5, closed_by_epoch),
-                   closed_by_seq = coalesce($6, closed_by_seq),
-                   expires_at = case when ttl_seconds is not null and not fixed_expiry
-                                     then now() + make_interval(secs => ttl_seconds) else expires_at end
+                   closed_by_seq = coalesce($6, closed_by_seq)
              where session_id = $1 and stream_id = $2
             """;
 
-    /** A read moves a sliding TTL on (at most once a second per stream). */
+    /**
+     * A read or a write moves a sliding TTL ($3, the stream's) on, at most once a second per stream (the TTL
+     * is a parameter: Citus refuses a stable function of a column in an update).
+     */
     static final String TOUCH = """
             update ds_streams
-               set expires_at = now() + make_interval(secs => ttl_seconds)
-             where session_id = $1 and stream_id = $2 and ttl_seconds is not null and not fixed_expiry
-               and expires_at < now() + make_interval(secs => ttl_seconds) - interval '1 second'
+               set expires_at = now() + make_interval(secs => $3::bigint)
+             where session_id = $1 and stream_id = $2 and not fixed_expiry
+               and expires_at < now() + make_interval(secs => $3::bigint) - interval '1 second'
             """;
 
     static final String PRODUCER = """
@@ -126,10 +127,10 @@ public class DsRepository {
             """;
 
     static final String SAVE_PRODUCER = """
-            insert into ds_producers (session_id, stream_id, producer_id, epoch, last_seq)
-            values ($1, $2, $3, $4, $5)
+            insert into ds_producers (session_id, stream_id, producer_id, epoch, last_seq, updated_at)
+            values ($1, $2, $3, $4, $5, now())
             on conflict (session_id, stream_id, producer_id)
-            do update set epoch = excluded.epoch, last_seq = excluded.last_seq, updated_at = now()
+            do update set epoch = excluded.epoch, last_seq = excluded.last_seq, updated_at = excluded.updated_at
             """;
 
     /**
@@ -255,7 +256,8 @@ public class DsRepository {
         if (stream.ttlSeconds() == null || stream.fixedExpiry()) {
             return Uni.createFrom().voidItem();
         }
-        return client.preparedQuery(TOUCH).execute(Tuple.of(stream.sessionId(), stream.streamId())).replaceWithVoid();
+        return client.preparedQuery(TOUCH).execute(Tuple.of(stream.sessionId(), stream.streamId(), stream.ttlSeconds()))
+                .replaceWithVoid();
     }
 
     Uni<ProducerDecision.State> producer(SqlConnection connection, DsStream stream, String producerId) {

@@ -416,6 +416,7 @@ public class DsService {
                 .chain(() -> repository.advance(connection, stream, lastSeq, request.close()))
                 .chain(() -> repository.afterWrite(connection, stream, request.streamSeq(),
                         request.close() ? producer : null))
+                .chain(() -> repository.touch(connection, stream))
                 .chain(() -> producer == null ? Uni.createFrom().voidItem()
                         : repository.saveProducer(connection, stream, producer))
                 .chain(() -> request.close()

@@ -126,7 +126,7 @@ public final class Statements {
         use("DsRepository.COPY_MESSAGES", all, "s", "st", "default", "s2", "st2", 10);
         use("DsRepository.ADVANCE_STREAM", one, "s", "st", 3, false);
         use("DsRepository.AFTER_WRITE", one, "s", "st", "seq", null, null, null);
-        use("DsRepository.TOUCH", one, "s", "st");
+        use("DsRepository.TOUCH", one, "s", "st", 60L);
         use("DsRepository.PRODUCER", one, "s", "st", "p");
         use("DsRepository.SAVE_PRODUCER", one, "s", "st", "p", 0L, 1L);
         use("DsRepository.MESSAGES", one, "s", "st", 10, 100, 1L << 20);
