@@ -196,6 +196,12 @@ public class DsRepository {
         return connection.preparedQuery(LOCK).execute(Tuple.of(sessionId, streamId, tenant)).map(DsRepository::first);
     }
 
+    /** The active incarnation of a path, locked for a write, or null. */
+    Uni<DsStream> lockActive(SqlConnection connection, String sessionId, String tenant) {
+        return find(connection, sessionId, tenant).chain(found -> found == null ? Uni.createFrom().nullItem()
+                : lock(connection, sessionId, found.streamId(), tenant));
+    }
+
     /** Creates the path's session on first use and locks it; returns its tenant. */
     Uni<String> lockSession(SqlConnection connection, String sessionId, String tenant) {
         return connection.preparedQuery(ENSURE_SESSION).execute(Tuple.of(sessionId, tenant))

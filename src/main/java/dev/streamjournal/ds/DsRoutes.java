@@ -123,11 +123,9 @@ public class DsRoutes {
         }
         Instant now = Instant.now();
         return service.find(caller, path).chain(stream -> {
-            if (stream == null) {
-                return Uni.createFrom().item(DsReply.notFound());
-            }
-            if (stream.absence(now) != null) {
-                return Uni.createFrom().item(stream.absence(now));
+            DsReply absent = DsStream.absent(stream, now);
+            if (absent != null) {
+                return Uni.createFrom().item(absent);
             }
             if (head) {
                 return Uni.createFrom().item(metadata(stream));

@@ -182,9 +182,7 @@ public class DsService {
             Instant now, Change[] announce) {
         String tenant = caller.tenant();
         String sourceSession = sessionId(tenant, request.forkedFrom());
-        return repository.find(connection, sourceSession, tenant)
-                .chain(found -> found == null ? Uni.createFrom().nullItem()
-                        : repository.lock(connection, found.sessionId(), found.streamId(), tenant))
+        return repository.lockActive(connection, sourceSession, tenant)
                 .chain(source -> {
                     if (source == null || source.expired(now) && source.forks() == 0) {
                         return Uni.createFrom().item(DsReply.problem(404, "fork-source-not-found", "Not found",
@@ -311,15 +309,11 @@ public class DsService {
         String sessionId = sessionId(tenant, request.path());
         Instant now = Instant.now();
         Change[] announce = {null};
-        return pool.withTransaction(connection -> repository.find(connection, sessionId, tenant)
-                .chain(found -> found == null ? Uni.createFrom().nullItem()
-                        : repository.lock(connection, sessionId, found.streamId(), tenant))
+        return pool.withTransaction(connection -> repository.lockActive(connection, sessionId, tenant)
                 .chain(stream -> {
-                    if (stream == null) {
-                        return Uni.createFrom().item(DsReply.notFound());
-                    }
-                    if (stream.absence(now) != null) {
-                        return Uni.createFrom().item(stream.absence(now));
+                    DsReply absent = DsStream.absent(stream, now);
+                    if (absent != null) {
+                        return Uni.createFrom().item(absent);
                     }
                     if (stream.closed()) {
                         return Uni.createFrom().item(closedReply(stream, request));
@@ -449,15 +443,11 @@ public class DsService {
         String sessionId = sessionId(tenant, path);
         Instant now = Instant.now();
         Change[] announce = {null};
-        return pool.withTransaction(connection -> repository.find(connection, sessionId, tenant)
-                .chain(found -> found == null ? Uni.createFrom().nullItem()
-                        : repository.lock(connection, sessionId, found.streamId(), tenant))
+        return pool.withTransaction(connection -> repository.lockActive(connection, sessionId, tenant)
                 .chain(stream -> {
-                    if (stream == null) {
-                        return Uni.createFrom().item(DsReply.notFound());
-                    }
-                    if (stream.absence(now) != null) {
-                        return Uni.createFrom().item(stream.absence(now));
+                    DsReply absent = DsStream.absent(stream, now);
+                    if (absent != null) {
+                        return Uni.createFrom().item(absent);
                     }
                     announce[0] = new Change(sessionId, stream.streamId(), 0, true);
                     Uni<Void> deleted = stream.forks() > 0 ? repository.softDelete(connection, stream)

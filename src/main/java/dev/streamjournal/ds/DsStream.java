@@ -43,6 +43,11 @@ record DsStream(String sessionId, String streamId, String path, String contentTy
         return expired(now) ? DsReply.notFound() : null;
     }
 
+    /** The answer to a request on a path whose stream may be missing (null): 404, or {@link #absence}. */
+    static DsReply absent(DsStream stream, Instant now) {
+        return stream == null ? DsReply.notFound() : stream.absence(now);
+    }
+
     boolean expired(Instant now) {
         return expiresAt != null && !now.isBefore(expiresAt);
     }
