@@ -11,7 +11,7 @@ import { readUIMessageStream } from 'ai';
 import { Service, front, ids, token, until } from '../harness.mjs';
 import { journalChatTransport, pipeUIMessageStream } from '../../src/ai.js';
 import {
-  Chat, JournalClient, answerStream, collect, model, plain, richAnswer, startApp, streamOf, textOf, tokens, tokensText,
+  Chat, JournalClient, answerStream, collect, model, pacer, plain, richAnswer, startApp, streamOf, textOf, tokens, tokensText,
 } from './support.mjs';
 
 let service;
@@ -77,21 +77,26 @@ test('round trip: a sent message comes back from the journal as the SDK builds i
 test('random cuts: 200 cuts of a 300-token answer, each resumed: one message, the exact text, no duplicate part', async () => {
   const { session } = ids('ai-cuts');
   const producer = await journal.createStream(session, { userMessage: { content: 'count' } });
-  const pipe = pipeUIMessageStream(answerStream(model(tokens(300), { delayMillis: 60 })), producer);
+  // the model emits a token when the test lets it, so the answer streams for as long as the cuts take
+  const pace = pacer(3); // stream-start, text-start, t0
+  const lastToken = 301;
+  const pipe = pipeUIMessageStream(answerStream(model(tokens(300), { pace })), producer);
   const cutter = await front(service);
   try {
     const chat = new Chat({ id: session, transport: pageTransport(cutter.url) });
-    let ended = false;
-    const resumed = chat.resumeStream().finally(() => { ended = true; });
+    const resumed = chat.resumeStream();
     const drawn = () => (chat.assistant[0] ? textOf(chat.assistant[0]).length : 0);
+    await until(() => drawn() > 0, { message: 'the first token' });
     let cuts = 0;
-    while (!ended && cuts < 200) {
-      // each cut comes at a random point after the resume before it has drawn something new
+    while (cuts < 200 && pace.allowed <= lastToken) {
+      // each cut comes at a random point after a token reached the page, while the next one is held
       const before = drawn();
-      await until(() => ended || drawn() > before, { message: 'progress after a resume' });
+      pace.allow();
+      await until(() => drawn() > before, { message: 'progress after a resume' });
       await sleep(Math.floor(Math.random() * 15));
-      if (!ended && cutter.cut() > 0) cuts++;
+      if (cutter.cut() > 0) cuts++;
     }
+    pace.allow(Infinity);
     await resumed;
     await pipe;
     assert.ok(cuts >= 180, `only ${cuts} cuts happened while the answer streamed`);

@@ -60,15 +60,44 @@ const usage = {
 };
 
 /** A model call that streams `parts` (LanguageModelV3 stream parts), `delayMillis` apart. */
-export function model(parts, { delayMillis = 0 } = {}) {
+export function model(parts, { delayMillis = 0, pace } = {}) {
+  const chunks = [{ type: 'stream-start', warnings: [] }, ...parts];
   return new MockLanguageModelV3({
     doStream: async ({ abortSignal }) => ({
-      stream: simulateReadableStream({
-        chunks: [{ type: 'stream-start', warnings: [] }, ...parts],
-        chunkDelayInMs: delayMillis,
-      }).pipeThrough(abortable(abortSignal)),
+      stream: (pace ? paced(chunks, pace) : simulateReadableStream({ chunks, chunkDelayInMs: delayMillis }))
+        .pipeThrough(abortable(abortSignal)),
     }),
   });
+}
+
+/**
+ * A pace for a model stream driven by the test, not the clock: the stream emits chunk `i` only once
+ * `allow` has let more than `i` through.
+ */
+export function pacer(initially = 0) {
+  let allowed = initially;
+  let wake = () => {};
+  return {
+    get allowed() { return allowed; },
+    allow(count = 1) { allowed += count; wake(); },
+    async before(index) {
+      while (index >= allowed) await new Promise((resolve) => { wake = resolve; });
+    },
+  };
+}
+
+function paced(chunks, pace) {
+  let index = 0;
+  return new ReadableStream({
+    async pull(controller) {
+      if (index === chunks.length) {
+        controller.close();
+        return;
+      }
+      await pace.before(index);
+      controller.enqueue(chunks[index++]);
+    },
+  }, { highWaterMark: 0 });
 }
 
 /** Ends a model stream when the call is aborted, as a provider's fetch does. */
