@@ -3,6 +3,7 @@ package dev.streamjournal.ds;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.Optional;
 
 /** Durable Streams under {@code /ds} ({@code journal.ds.*}). */
 @ConfigMapping(prefix = "journal.ds")
@@ -31,4 +32,39 @@ public interface DsConfig {
     /** Most messages one append may write (a JSON array is flattened into messages). */
     @WithDefault("10000")
     int maxMessages();
+
+    /** Subscriptions ({@code __ds/subscriptions/...}). */
+    Subscriptions subscriptions();
+
+    interface Subscriptions {
+
+        /**
+         * Accept {@code http://localhost} and {@code http://127.x.x.x} webhook URLs (development and tests);
+         * otherwise only {@code https://} to public addresses is accepted.
+         */
+        @WithDefault("false")
+        boolean allowLoopbackHttp();
+
+        /**
+         * The service's public base URL for Durable Streams (for example {@code https://journal.example/ds}),
+         * for the callback and JWKS URLs in webhooks; by default the base URL the subscription was created at.
+         */
+        Optional<String> publicUrl();
+
+        /** How often each replica expires leases, retries failed deliveries and reconciles subscriptions. */
+        @WithDefault("1s")
+        Duration sweepInterval();
+
+        /** How long a subscription goes between reconciliations (missed wakes, paths created meanwhile). */
+        @WithDefault("10s")
+        Duration reconcileInterval();
+
+        /** How long a webhook delivery may take before it counts as failed. */
+        @WithDefault("10s")
+        Duration deliveryTimeout();
+
+        /** How long a callback or claim token is valid (fencing by generation applies throughout). */
+        @WithDefault("1h")
+        Duration tokenTtl();
+    }
 }

@@ -6,6 +6,7 @@ import java.util.Locale;
 final class DsContentTypes {
 
     static final String DEFAULT = "application/octet-stream";
+    static final String JSON = "application/json";
 
     private DsContentTypes() {
     }

@@ -6,9 +6,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** A DS response before it is written: status, headers in order, body (empty for none). */
-final class DsReply {
+public final class DsReply {
 
-    final int status;
+    public final int status;
     final Map<String, String> headers = new LinkedHashMap<>();
     byte[] body = new byte[0];
 
@@ -16,7 +16,7 @@ final class DsReply {
         this.status = status;
     }
 
-    static DsReply of(int status) {
+    public static DsReply of(int status) {
         return new DsReply(status);
     }
 
@@ -24,7 +24,7 @@ final class DsReply {
      * A problem document ({@code application/problem+json}) with a stable slug, as every bad request of
      * the service gets; the protocol's status codes and headers are kept.
      */
-    static DsReply problem(int status, String slug, String title, String detail) {
+    public static DsReply problem(int status, String slug, String title, String detail) {
         DsReply reply = new DsReply(status);
         reply.header("Content-Type", Problem.MEDIA_TYPE);
         String json = "{\"type\":\"" + Problem.TYPE_PREFIX + slug + "\",\"title\":\"" + title + "\",\"status\":"
@@ -49,14 +49,14 @@ final class DsReply {
         return problem(409, slug, "Conflict", detail);
     }
 
-    DsReply header(String name, Object value) {
+    public DsReply header(String name, Object value) {
         if (value != null) {
             headers.put(name, value.toString());
         }
         return this;
     }
 
-    DsReply body(byte[] bytes) {
+    public DsReply body(byte[] bytes) {
         this.body = bytes;
         return this;
     }

@@ -11,7 +11,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The SQL of Durable Streams over the journal. Every statement names the stream's session first
@@ -185,6 +188,52 @@ public class DsRepository {
             update sessions set active_stream_id = null, revision = revision + 1, updated_at = now()
              where session_id = $1 and active_stream_id = $2
             """;
+
+    /**
+     * The tails (last seq) of a tenant's live paths among some sessions: the paths that exist, are not
+     * deleted and have not expired.
+     */
+    static final String TAILS = """
+            select d.path, st.last_seq
+              from sessions se
+              join ds_streams d on d.session_id = se.session_id and d.stream_id = se.active_stream_id
+              join streams st on st.session_id = d.session_id and st.stream_id = d.stream_id
+             where se.session_id = any($1) and d.session_id = any($1) and st.session_id = any($1) and se.tenant = $2
+               and d.deleted_at is null and (d.expires_at is null or d.expires_at > now())
+            """;
+
+    /** A tenant's live paths created after a time (all of them from -infinity), with their tails. */
+    static final String PATHS = """
+            select d.path, st.last_seq
+              from ds_streams d
+              join sessions se on se.session_id = d.session_id and se.active_stream_id = d.stream_id
+              join streams st on st.session_id = d.session_id and st.stream_id = d.stream_id
+             where d.tenant = $1 and d.created_at > $2
+               and d.deleted_at is null and (d.expires_at is null or d.expires_at > now())
+             order by d.created_at
+            """;
+
+    /** The tail (last seq) of each of a tenant's paths that has a live stream. */
+    public Uni<Map<String, Long>> tails(SqlClient client, String tenant, Collection<String> paths) {
+        if (paths.isEmpty()) {
+            return Uni.createFrom().item(Map.of());
+        }
+        String[] sessions = paths.stream().map(path -> DsService.sessionId(tenant, path)).toArray(String[]::new);
+        return client.preparedQuery(TAILS).execute(Tuple.of(sessions, tenant)).map(DsRepository::tailsOf);
+    }
+
+    /** A tenant's live paths created after a time, with their tails. */
+    public Uni<Map<String, Long>> paths(SqlClient client, String tenant, OffsetDateTime after) {
+        return client.preparedQuery(PATHS).execute(Tuple.of(tenant, after)).map(DsRepository::tailsOf);
+    }
+
+    private static Map<String, Long> tailsOf(RowSet<Row> rows) {
+        Map<String, Long> tails = new HashMap<>();
+        for (Row row : rows) {
+            tails.put(row.getString("path"), (long) row.getInteger("last_seq"));
+        }
+        return tails;
+    }
 
     /** The active incarnation of a path, or null. */
     Uni<DsStream> find(SqlClient client, String sessionId, String tenant) {

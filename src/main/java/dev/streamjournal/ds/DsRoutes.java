@@ -29,7 +29,9 @@ import org.jboss.logging.Logger;
 public class DsRoutes {
 
     private static final Logger LOG = Logger.getLogger(DsRoutes.class);
-    static final String PREFIX = "/ds/v1/stream/";
+    public static final String PREFIX = "/ds/v1/stream/";
+    /** The protocol's reserved control paths ({@code __ds/...}): served by the subscription routes. */
+    public static final String RESERVED = "__ds";
 
     private final DsService service;
     private final DsReads reads;
@@ -64,6 +66,10 @@ public class DsRoutes {
             return;
         }
         String path = raw.substring(PREFIX.length());
+        if (path.equals(RESERVED) || path.startsWith(RESERVED + "/")) {
+            context.next();
+            return;
+        }
         Uni<SecurityIdentity> identity = context.get(QuarkusHttpUser.DEFERRED_IDENTITY_KEY);
         (identity == null ? Uni.createFrom().<SecurityIdentity>nullItem() : identity)
                 .chain(who -> dispatch(context, who, path))
@@ -177,7 +183,7 @@ public class DsRoutes {
         sse.serve(response, stream, offset, cursor);
     }
 
-    private static void securityHeaders(RoutingContext context) {
+    public static void securityHeaders(RoutingContext context) {
         MultiMap headers = context.response().headers();
         String origin = context.request().getHeader("Origin");
         headers.set("Access-Control-Allow-Origin", origin == null ? "*" : origin);
@@ -189,7 +195,7 @@ public class DsRoutes {
         headers.set("Cross-Origin-Resource-Policy", "cross-origin");
     }
 
-    private static void write(RoutingContext context, DsReply reply) {
+    public static void write(RoutingContext context, DsReply reply) {
         HttpServerResponse response = context.response();
         if (response.ended() || response.closed()) {
             return;
@@ -205,7 +211,7 @@ public class DsRoutes {
         }
     }
 
-    private static DsReply failure(Throwable failure) {
+    public static DsReply failure(Throwable failure) {
         if (ProblemMappers.isInfrastructure(failure)) {
             LOG.warnf("database unavailable: %s", failure.toString());
             return DsReply.problem(503, "unavailable", "Service unavailable",

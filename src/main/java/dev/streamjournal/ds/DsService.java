@@ -9,6 +9,7 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -43,17 +44,20 @@ public class DsService {
     private final Doorbell doorbell;
     private final LifecycleLog lifecycle;
     private final DsConfig config;
+    private final Event<DsPathChange> changes;
 
-    public DsService(Pool pool, DsRepository repository, Doorbell doorbell, LifecycleLog lifecycle, DsConfig config) {
+    public DsService(Pool pool, DsRepository repository, Doorbell doorbell, LifecycleLog lifecycle, DsConfig config,
+            Event<DsPathChange> changes) {
         this.pool = pool;
         this.repository = repository;
         this.doorbell = doorbell;
         this.lifecycle = lifecycle;
         this.config = config;
+        this.changes = changes;
     }
 
     /** The journal session of a path: one per tenant and path, named by their hash. */
-    static String sessionId(String tenant, String path) {
+    public static String sessionId(String tenant, String path) {
         try {
             byte[] hash = MessageDigest.getInstance("SHA-256")
                     .digest((tenant + "\n" + path).getBytes(StandardCharsets.UTF_8));
@@ -93,11 +97,21 @@ public class DsService {
                                             request.ttlSeconds(), request.expiresAt(), null, null, announce)
                                     : fork(connection, caller, sessionId, request, now, announce));
                         })))
-                .invoke(() -> {
-                    if (announce[0] != null) {
-                        doorbell.ring(announce[0]);
-                    }
-                });
+                .invoke(() -> announce(announce[0], tenant, request.path(), false));
+    }
+
+    /**
+     * After the commit: rings the journal's doorbell (live readers, other replicas) and tells this
+     * replica's observers (subscriptions) which path changed.
+     */
+    private void announce(Change change, String tenant, String path, boolean removed) {
+        if (change == null) {
+            return;
+        }
+        doorbell.ring(change);
+        if (removed || change.lastSeq() > 0) {
+            changes.fire(new DsPathChange(tenant, path, change.lastSeq(), removed));
+        }
     }
 
     /** A PUT on a path in use: 200 when it asks for what is there, else 409. */
@@ -340,11 +354,17 @@ public class DsService {
                             });
                     return decided.chain(decision -> write(connection, caller, stream, request, decision, announce));
                 }))
-                .invoke(() -> {
-                    if (announce[0] != null) {
-                        doorbell.ring(announce[0]);
-                    }
-                });
+                .invoke(() -> announce(announce[0], tenant, request.path(), false));
+    }
+
+    /**
+     * Appends one JSON message to a tenant's JSON stream as a service principal (a subscription's wake
+     * event); answers whether it was appended.
+     */
+    public Uni<Boolean> appendJson(String tenant, String path, String principal, byte[] json) {
+        return append(new Caller(principal, tenant, null),
+                new Append(path, DsContentTypes.JSON, json, false, null, null))
+                .map(reply -> reply.status == 200 || reply.status == 204);
     }
 
     /** An append to a closed stream: the retry of the closing append is a duplicate; a close again is fine. */
@@ -458,11 +478,7 @@ public class DsService {
                                     LifecycleLog.Kind.PRUNED, "deleted", null, caller.principal()))
                             .map(ignored -> DsReply.of(204));
                 }))
-                .invoke(() -> {
-                    if (announce[0] != null) {
-                        doorbell.ring(announce[0]);
-                    }
-                });
+                .invoke(() -> announce(announce[0], tenant, path, true));
     }
 
     /**

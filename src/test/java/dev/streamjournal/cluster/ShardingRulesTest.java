@@ -21,9 +21,12 @@ import org.junit.jupiter.api.Test;
 class ShardingRulesTest {
 
     /** Each table of the journal and the column it is distributed by. */
-    static final Map<String, String> DISTRIBUTION = Map.of("sessions", "session_id", "streams", "session_id",
-            "journal_events", "session_id", "transcript_messages", "session_id", "lifecycle_log", "session_id",
-            "stream_sessions", "stream_id", "ds_streams", "session_id", "ds_producers", "session_id");
+    static final Map<String, String> DISTRIBUTION = Map.ofEntries(Map.entry("sessions", "session_id"),
+            Map.entry("streams", "session_id"), Map.entry("journal_events", "session_id"),
+            Map.entry("transcript_messages", "session_id"), Map.entry("lifecycle_log", "session_id"),
+            Map.entry("stream_sessions", "stream_id"), Map.entry("ds_streams", "session_id"),
+            Map.entry("ds_producers", "session_id"), Map.entry("ds_subscriptions", "sub_key"),
+            Map.entry("ds_subscription_links", "sub_key"), Map.entry("ds_signing_keys", "slot"));
 
     @Inject
     Db db;

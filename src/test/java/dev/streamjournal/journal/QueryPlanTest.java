@@ -103,7 +103,8 @@ class QueryPlanTest {
 
     /**
      * A journal of some size: 2,000 sessions, 20,000 streams (one in ten live, the rest terminal, most
-     * closed) with 10 events each, so that the planner weighs the partial indexes as in production.
+     * closed) with 10 events each, and 2,000 DS subscriptions of 100 tenants with 10 links each, so that the
+     * planner weighs the partial indexes as in production.
      */
     private static final List<String> SEED = List.of(
             "insert into sessions (session_id, tenant) select 'plan-s' || g, 'default' from generate_series(1, 2000) g",
@@ -117,7 +118,15 @@ class QueryPlanTest {
             """
             insert into journal_events (stream_id, seq, session_id, tenant, type, data, data_bytes, principal)
             select 'plan-st' || g, seq, 'plan-s' || (g % 2000 + 1), 'default', 'token', '{}', 2, 'p'
-              from generate_series(1, 20000) g, generate_series(1, 10) seq""");
+              from generate_series(1, 20000) g, generate_series(1, 10) seq""",
+            """
+            insert into ds_subscriptions (sub_key, tenant, subscription_id, type, pattern, lease_ttl_ms, config_hash, base_url)
+            select 'plan-dss' || g, 'plan-t' || (g % 100), 'sub' || g, 'webhook', 'events/*', 30000, 'h', 'http://x/ds'
+              from generate_series(1, 2000) g""",
+            """
+            insert into ds_subscription_links (sub_key, tenant, path, glob, acked_offset)
+            select 'plan-dss' || g, 'plan-t' || (g % 100), 'events/' || p, true, '-1'
+              from generate_series(1, 2000) g, generate_series(1, 10) p""");
 
     @Test
     void everyHotQuery_isServedByAnIndex() throws IOException {

@@ -21,7 +21,8 @@ public class Db {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
     /** Every table of the journal. */
     public static final List<String> TABLES = List.of("sessions", "streams", "journal_events",
-            "transcript_messages", "lifecycle_log", "stream_sessions", "ds_streams", "ds_producers");
+            "transcript_messages", "lifecycle_log", "stream_sessions", "ds_streams", "ds_producers",
+            "ds_subscriptions", "ds_subscription_links", "ds_signing_keys");
 
     private final Pool pool;
 

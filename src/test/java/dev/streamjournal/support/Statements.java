@@ -139,6 +139,35 @@ public final class Statements {
         use("DsRepository.DELETE_EVENTS", one, "s", "st");
         use("DsRepository.DELETE_STREAM", one, "s", "st");
         use("DsRepository.CLEAR_ACTIVE_STREAM", one, "s", "st");
+        use("DsRepository.TAILS", all, new String[] {"s"}, "default");
+        use("DsRepository.PATHS", all, "default", java.time.OffsetDateTime.parse("1970-01-01T00:00:00Z"));
+        use("SigningKeys.KEY", one);
+        use("SigningKeys.INSERT_KEY", one, "ds_kid", io.vertx.core.buffer.Buffer.buffer("private"),
+                io.vertx.core.buffer.Buffer.buffer("public"));
+        use("SubscriptionRepository.FIND", one, "dss");
+        use("SubscriptionRepository.LOCK", one, "dss");
+        use("SubscriptionRepository.LOCK_DUE", one, "dss");
+        use("SubscriptionRepository.INSERT", one, "dss", "default", "sub", "webhook", "events/*", "https://x.example/h",
+                null, 30000, null, "hash", "http://127.0.0.1/ds");
+        use("SubscriptionRepository.DELETE", one, "dss");
+        use("SubscriptionRepository.LINKS", one, "dss");
+        use("SubscriptionRepository.LINK", one, "dss", "default", true, new String[] {"events/a"}, new String[] {"-1"});
+        use("SubscriptionRepository.UNLINK_EXPLICIT", one, "dss", "events/a");
+        use("SubscriptionRepository.DROP_UNLINKED", one, "dss", "events/a");
+        use("SubscriptionRepository.DELETE_LINKS", one, "dss");
+        use("SubscriptionRepository.ACK", one, "dss", "events/a", "0000000000000000_0000000000000001");
+        use("SubscriptionRepository.WAKE", one, "dss", 1L, "w_1", "{}", 1.0);
+        use("SubscriptionRepository.CLAIM", one, "dss", "worker", 1.0);
+        use("SubscriptionRepository.EXTEND", one, "dss", 1.0);
+        use("SubscriptionRepository.CLEAR", one, "dss");
+        use("SubscriptionRepository.RETRY", one, "dss", 1, 1.0, 1.0);
+        use("SubscriptionRepository.REDELIVER", one, "dss", 1.0);
+        use("SubscriptionRepository.CHECKED", one, "dss");
+        use("SubscriptionRepository.CONCERNED", all, "default", "events/a");
+        use("SubscriptionRepository.UNLINK_PATH", all, "default", "events/a");
+        use("SubscriptionRepository.EXPIRED", all, 100);
+        use("SubscriptionRepository.DUE", all, 100);
+        use("SubscriptionRepository.UNCHECKED", all, 10.0, 100);
         use("AuditRepository.EVENTS", all, "default", 0L);
         use("AuditRepository.LIFECYCLE", all, "default", 0L);
         use("AuditRepository.SAFE_BEFORE", Reach.COORDINATOR);

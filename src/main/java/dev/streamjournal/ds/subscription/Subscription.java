@@ -1,0 +1,145 @@
+package dev.streamjournal.ds.subscription;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.streamjournal.ds.DsOffset;
+import io.vertx.mutiny.sqlclient.Row;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A subscription as stored: its configuration and its wake state. The decisions on that state (which
+ * paths have pending work, whether it is idle) are pure functions here.
+ */
+record Subscription(String subKey, String tenant, String id, String type, String pattern, String webhookUrl,
+        String wakeStream, int leaseTtlMs, String description, String configHash, String baseUrl, Instant createdAt,
+        long generation, String wakeId, Map<String, String> snapshot, String holder, int retryCount,
+        Instant nextAttemptAt, Instant checkedAt) {
+
+    /** The offset of a path linked before its first message: every message is pending. */
+    static final String BEFORE_FIRST = "-1";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The columns {@link #of} reads, of {@code ds_subscriptions s}. */
+    static final String COLUMNS = """
+            s.sub_key, s.tenant, s.subscription_id, s.type, s.pattern, s.webhook_url, s.wake_stream, s.lease_ttl_ms,
+            s.description, s.config_hash, s.base_url, s.created_at, s.generation, s.wake_id, s.snapshot::text as snapshot,
+            s.holder, s.retry_count, s.next_attempt_at, s.checked_at""";
+
+    /** A linked path and its cursor (the last processed offset, inclusive). */
+    record Link(String path, boolean explicit, boolean glob, String ackedOffset) {
+        String linkType() {
+            return explicit ? "explicit" : "glob";
+        }
+    }
+
+    /** A linked path as a wake reports it: its cursor, its tail, and whether messages lie between. */
+    record StreamInfo(String path, String linkType, String ackedOffset, String tailOffset, boolean hasPending) {
+    }
+
+    /** The key of a tenant's subscription id: {@code dss~} and their hash. */
+    static String key(String tenant, String id) {
+        try {
+            return "dss~" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest((tenant + "\n" + id).getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static Subscription of(Row row) {
+        return new Subscription(row.getString("sub_key"), row.getString("tenant"), row.getString("subscription_id"),
+                row.getString("type"), row.getString("pattern"), row.getString("webhook_url"),
+                row.getString("wake_stream"), row.getInteger("lease_ttl_ms"), row.getString("description"),
+                row.getString("config_hash"), row.getString("base_url"), instant(row.getOffsetDateTime("created_at")),
+                row.getLong("generation"), row.getString("wake_id"), snapshot(row.getString("snapshot")),
+                row.getString("holder"), row.getInteger("retry_count"),
+                instant(row.getOffsetDateTime("next_attempt_at")), instant(row.getOffsetDateTime("checked_at")));
+    }
+
+    boolean webhook() {
+        return SubscriptionSpec.WEBHOOK.equals(type);
+    }
+
+    /** No wake in flight and no worker holding it: a pending path may wake it. */
+    boolean idle() {
+        return wakeId == null && holder == null;
+    }
+
+    double leaseSeconds() {
+        return leaseTtlMs / 1000.0;
+    }
+
+    /** Whether a path may be linked: the subscription's own wake stream never is (its wakes would wake it). */
+    boolean mayLink(String path) {
+        return !path.equals(wakeStream);
+    }
+
+    boolean matches(String path) {
+        return pattern != null && mayLink(path) && Glob.matches(pattern, path);
+    }
+
+    /** The links as a wake reports them, against the paths' tails (a path without a stream is at zero). */
+    static List<StreamInfo> infos(List<Link> links, Map<String, Long> tails) {
+        List<StreamInfo> infos = new ArrayList<>();
+        for (Link link : links) {
+            Long seq = tails.get(link.path());
+            String tail = DsOffset.format(seq == null ? 0 : seq);
+            infos.add(new StreamInfo(link.path(), link.linkType(), link.ackedOffset(), tail,
+                    tail.compareTo(link.ackedOffset()) > 0));
+        }
+        return infos;
+    }
+
+    static boolean pending(List<StreamInfo> infos) {
+        return infos.stream().anyMatch(StreamInfo::hasPending);
+    }
+
+    /** The path that woke it, for a pull-wake event: the first with pending work. */
+    static String firstPending(List<StreamInfo> infos) {
+        return infos.stream().filter(StreamInfo::hasPending).map(StreamInfo::path).findFirst().orElse("");
+    }
+
+    static Map<String, String> tails(List<StreamInfo> infos) {
+        Map<String, String> tails = new LinkedHashMap<>();
+        infos.forEach(info -> tails.put(info.path(), info.tailOffset()));
+        return tails;
+    }
+
+    static String json(Map<String, String> snapshot) {
+        try {
+            return JSON.writeValueAsString(snapshot);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Map<String, String> snapshot(String json) {
+        Map<String, String> snapshot = new LinkedHashMap<>();
+        if (json == null) {
+            return snapshot;
+        }
+        try {
+            JsonNode node = JSON.readTree(json);
+            node.fields().forEachRemaining(entry -> snapshot.put(entry.getKey(), entry.getValue().asText()));
+            return snapshot;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Instant instant(OffsetDateTime time) {
+        return time == null ? null : time.toInstant();
+    }
+}

@@ -1,0 +1,92 @@
+package dev.streamjournal.ds.subscription;
+
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * Where webhooks may go (server-side request forgery): {@code https://} to a public host, or, where the
+ * deployment allows it for development, {@code http://localhost} and {@code http://127.x.x.x}. A URL is
+ * checked as written when a subscription is created, and its resolved addresses before every delivery
+ * (a public name that resolves to a private address is refused too).
+ */
+final class WebhookUrls {
+
+    private static final Pattern LOOPBACK_V4 = Pattern.compile("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
+    private static final Pattern IPV4 = Pattern.compile("\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
+
+    private WebhookUrls() {
+    }
+
+    /** Why a webhook URL is refused, or null when it may be used. */
+    static String rejection(String url, boolean allowLoopbackHttp) {
+        URI uri;
+        try {
+            uri = new URI(url);
+        } catch (URISyntaxException e) {
+            return "webhook.url must be a valid URL";
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        String host = uri.getHost() == null ? "" : uri.getHost().toLowerCase(Locale.ROOT);
+        if (host.isEmpty() || uri.getRawUserInfo() != null) {
+            return "webhook.url must name a host, without user information";
+        }
+        if (scheme.equals("http")) {
+            return allowLoopbackHttp && loopbackName(host) ? null
+                    : allowLoopbackHttp ? "http webhook URLs are only allowed for localhost or 127.0.0.x"
+                    : "webhook.url must use https";
+        }
+        if (!scheme.equals("https")) {
+            return "webhook.url must use https";
+        }
+        if (host.equals("localhost") || host.endsWith(".localhost")) {
+            return "webhook.url must not target the local host";
+        }
+        if (host.startsWith("[") || IPV4.matcher(host).matches()) {
+            try {
+                if (!isPublic(InetAddress.getByName(host.replace("[", "").replace("]", "")))) {
+                    return "webhook.url must not target private, loopback or link-local addresses";
+                }
+            } catch (java.net.UnknownHostException e) {
+                return "webhook.url must be a valid URL";
+            }
+        }
+        return null;
+    }
+
+    /** Whether a resolved address may receive a webhook of a URL that passed {@link #rejection}. */
+    static boolean mayReceive(InetAddress address, String host, boolean allowLoopbackHttp) {
+        if (allowLoopbackHttp && loopbackName(host.toLowerCase(Locale.ROOT))) {
+            return address.isLoopbackAddress();
+        }
+        return isPublic(address);
+    }
+
+    private static boolean loopbackName(String host) {
+        return host.equals("localhost") || LOOPBACK_V4.matcher(host).matches();
+    }
+
+    static boolean isPublic(InetAddress address) {
+        if (address.isAnyLocalAddress() || address.isLoopbackAddress() || address.isLinkLocalAddress()
+                || address.isSiteLocalAddress() || address.isMulticastAddress()) {
+            return false;
+        }
+        byte[] bytes = address.getAddress();
+        if (address instanceof Inet4Address) {
+            int a = bytes[0] & 0xff;
+            int b = bytes[1] & 0xff;
+            // 0/8, 100.64/10 (carrier-grade NAT), 192.0.0/24, 198.18/15 (benchmarks), 240/4
+            return a != 0 && !(a == 100 && b >= 64 && b <= 127) && !(a == 192 && b == 0 && (bytes[2] & 0xff) == 0)
+                    && !(a == 198 && (b == 18 || b == 19)) && a < 240;
+        }
+        if (address instanceof Inet6Address) {
+            // fc00::/7 (unique local)
+            return (bytes[0] & 0xfe) != 0xfc;
+        }
+        return true;
+    }
+}

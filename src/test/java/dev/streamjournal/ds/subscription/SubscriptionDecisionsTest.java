@@ -1,0 +1,130 @@
+package dev.streamjournal.ds.subscription;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.streamjournal.ds.subscription.Subscription.Link;
+import dev.streamjournal.ds.subscription.Subscription.StreamInfo;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The pure decisions of subscriptions: glob patterns, where webhooks may go, wake tokens, the retry
+ * backoff, the PUT body's checks and hash, and pending work against the paths' tails.
+ */
+class SubscriptionDecisionsTest {
+
+    @Test
+    void globs_matchOneSegmentPerStar_andAnyNumberPerDoubleStar() {
+        assertThat(Glob.matches("events/*", "events/a")).isTrue();
+        assertThat(Glob.matches("events/*", "events/a/b")).isFalse();
+        assertThat(Glob.matches("events/*", "events")).isFalse();
+        assertThat(Glob.matches("events/**", "events")).isTrue();
+        assertThat(Glob.matches("events/**", "events/a/b/c")).isTrue();
+        assertThat(Glob.matches("**/done", "a/b/done")).isTrue();
+        assertThat(Glob.matches("**/done", "a/b/done/x")).isFalse();
+        assertThat(Glob.matches("a/%2A", "a/*")).isTrue();
+        assertThat(Glob.matches("a/%2A", "a/b")).isFalse();
+        assertThat(Glob.matches("/events/*/", "events/a")).isTrue();
+    }
+
+    @Test
+    void webhookUrls_arePublicHttps_orLoopbackHttpWhereAllowed() throws Exception {
+        assertThat(WebhookUrls.rejection("https://hooks.example.com/x", false)).isNull();
+        assertThat(WebhookUrls.rejection("http://hooks.example.com/x", false)).isNotNull();
+        assertThat(WebhookUrls.rejection("http://127.0.0.1:8080/hook", false)).isNotNull();
+        assertThat(WebhookUrls.rejection("http://127.0.0.1:8080/hook", true)).isNull();
+        assertThat(WebhookUrls.rejection("http://localhost/hook", true)).isNull();
+        assertThat(WebhookUrls.rejection("http://10.0.0.1/hook", true)).isNotNull();
+        for (String refused : List.of("https://10.0.0.1/h", "https://192.168.1.2/h", "https://172.16.0.1/h",
+                "https://169.254.169.254/latest", "https://127.0.0.1/h", "https://localhost/h", "https://[::1]/h",
+                "https://[fd00::1]/h", "https://[::ffff:10.0.0.1]/h", "https://100.64.0.1/h", "https://user@x.example/h",
+                "ftp://x.example/h", "not a url")) {
+            assertThat(WebhookUrls.rejection(refused, true)).as(refused).isNotNull();
+        }
+        assertThat(WebhookUrls.mayReceive(InetAddress.getByName("10.1.2.3"), "hooks.example.com", false)).isFalse();
+        assertThat(WebhookUrls.mayReceive(InetAddress.getByName("93.184.216.34"), "hooks.example.com", false)).isTrue();
+        assertThat(WebhookUrls.mayReceive(InetAddress.getByName("127.0.0.1"), "localhost", true)).isTrue();
+        assertThat(WebhookUrls.mayReceive(InetAddress.getByName("10.1.2.3"), "localhost", true)).isFalse();
+    }
+
+    @Test
+    void wakeTokens_nameOneSubscriptionAndGeneration_andCannotBeForgedOrOutlived() {
+        WakeTokens tokens = new WakeTokens("key".getBytes(StandardCharsets.UTF_8));
+        Instant now = Instant.parse("2026-12-03T10:00:00Z");
+        String token = tokens.issue("dss~a", "tenant-a", 7, now, Duration.ofHours(1));
+
+        WakeTokens.Verified verified = tokens.verify(token, now.plusSeconds(60));
+        assertThat(verified.error()).isNull();
+        assertThat(verified.claims()).isEqualTo(new WakeTokens.Claims("dss~a", "tenant-a", 7));
+        assertThat(tokens.verify(token, now.plusSeconds(3600)).error().code()).isEqualTo(SubscriptionError.TOKEN_EXPIRED);
+        assertThat(new WakeTokens("other".getBytes(StandardCharsets.UTF_8)).verify(token, now).error().code())
+                .isEqualTo(SubscriptionError.TOKEN_INVALID);
+        String tampered = token.substring(0, token.lastIndexOf('.') - 2) + "AA" + token.substring(token.lastIndexOf('.'));
+        assertThat(tokens.verify(tampered, now).error().code()).isEqualTo(SubscriptionError.TOKEN_INVALID);
+        assertThat(tokens.verify("eyJhbGciOiJSUzI1NiJ9.e30.sig", now).error().code()).isEqualTo(SubscriptionError.TOKEN_INVALID);
+    }
+
+    @Test
+    void retries_backOffFromOneSecondToSixty_withTwentyPercentJitter() {
+        assertThat(SubscriptionService.backoffSeconds(1, 0.5)).isEqualTo(1.0);
+        assertThat(SubscriptionService.backoffSeconds(2, 0.5)).isEqualTo(2.0);
+        assertThat(SubscriptionService.backoffSeconds(7, 0.5)).isEqualTo(60.0);
+        assertThat(SubscriptionService.backoffSeconds(1000, 0.5)).isEqualTo(60.0);
+        assertThat(SubscriptionService.backoffSeconds(3, 0.0)).isCloseTo(3.2, within(1e-9));
+        assertThat(SubscriptionService.backoffSeconds(3, 1.0)).isCloseTo(4.8, within(1e-9));
+    }
+
+    @Test
+    void aPutBody_isCheckedAndNormalized_andItsHashIgnoresOrderOnly() {
+        SubscriptionSpec.Parsed<SubscriptionSpec> parsed = SubscriptionSpec.parse(("""
+                {"type":"webhook","pattern":"/events/*/","streams":["b","/a/","b"],"webhook":{"url":"https://h.example/x"},
+                 "lease_ttl_ms":5000}""").getBytes(StandardCharsets.UTF_8), false);
+        assertThat(parsed.error()).isNull();
+        assertThat(parsed.value().pattern()).isEqualTo("events/*");
+        assertThat(parsed.value().streams()).containsExactly("a", "b");
+        assertThat(parsed.value().leaseTtlMs()).isEqualTo(5000);
+        SubscriptionSpec reordered = SubscriptionSpec.parse(("""
+                {"type":"webhook","pattern":"events/*","streams":["a","b"],"webhook":{"url":"https://h.example/x"},
+                 "lease_ttl_ms":5000}""").getBytes(StandardCharsets.UTF_8), false).value();
+        assertThat(reordered.hash()).isEqualTo(parsed.value().hash());
+        SubscriptionSpec longer = SubscriptionSpec.parse(("""
+                {"type":"webhook","pattern":"events/*","streams":["a","b"],"webhook":{"url":"https://h.example/x"}}""")
+                .getBytes(StandardCharsets.UTF_8), false).value();
+        assertThat(longer.leaseTtlMs()).isEqualTo(30_000);
+        assertThat(longer.hash()).isNotEqualTo(parsed.value().hash());
+
+        Map<String, String> refused = Map.of(
+                "[]", SubscriptionError.INVALID_REQUEST,
+                "{\"type\":\"poll\",\"pattern\":\"a\"}", SubscriptionError.INVALID_REQUEST,
+                "{\"type\":\"pull-wake\",\"pattern\":\"a\"}", SubscriptionError.INVALID_REQUEST,
+                "{\"type\":\"pull-wake\",\"wake_stream\":\"w\"}", SubscriptionError.INVALID_REQUEST,
+                "{\"type\":\"pull-wake\",\"wake_stream\":\"w\",\"pattern\":\"a\",\"lease_ttl_ms\":999}", SubscriptionError.INVALID_REQUEST,
+                "{\"type\":\"pull-wake\",\"wake_stream\":\"w\",\"pattern\":\"a\",\"lease_ttl_ms\":1.5}", SubscriptionError.INVALID_REQUEST,
+                "{\"type\":\"pull-wake\",\"wake_stream\":\"w\",\"streams\":[\"__ds/x\"]}", SubscriptionError.INVALID_REQUEST,
+                "{\"type\":\"webhook\",\"pattern\":\"a\"}", SubscriptionError.INVALID_REQUEST,
+                "{\"type\":\"webhook\",\"pattern\":\"a\",\"webhook\":{\"url\":\"http://10.0.0.1/hook\"}}", SubscriptionError.URL_REJECTED);
+        refused.forEach((body, code) -> assertThat(SubscriptionSpec.parse(body.getBytes(StandardCharsets.UTF_8), true)
+                .error().code()).as(body).isEqualTo(code));
+    }
+
+    @Test
+    void pendingWork_isATailPastTheCursor_andAPathWithoutAStreamIsAtZero() {
+        List<StreamInfo> infos = Subscription.infos(List.of(
+                new Link("a", true, false, "0000000000000000_0000000000000002"),
+                new Link("b", false, true, Subscription.BEFORE_FIRST),
+                new Link("c", false, true, "0000000000000000_0000000000000000")),
+                Map.of("a", 2L, "b", 1L));
+        assertThat(infos).extracting(StreamInfo::hasPending).containsExactly(false, true, false);
+        assertThat(infos).extracting(StreamInfo::linkType).containsExactly("explicit", "glob", "glob");
+        assertThat(infos.get(2).tailOffset()).isEqualTo("0000000000000000_0000000000000000");
+        assertThat(Subscription.pending(infos)).isTrue();
+        assertThat(Subscription.firstPending(infos)).isEqualTo("b");
+        assertThat(Subscription.pending(infos.subList(0, 1))).isFalse();
+    }
+}
