@@ -20,6 +20,7 @@ import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.Signature;
 import java.security.spec.PKCS8EncodedKeySpec;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Base64;
@@ -79,9 +80,16 @@ public class SigningKeys {
         this.pool = pool;
     }
 
-    /** Loads (or generates) the key at start, so that requests find it; a database still down defers it. */
+    /**
+     * Loads (or generates) the key before the service takes requests, so that no request writes it; a
+     * database still down defers it to the first request that needs it.
+     */
     void start(@Observes StartupEvent event) {
-        key().subscribe().with(loaded -> { }, failure -> LOG.infof("webhook signing key not loaded yet: %s", failure));
+        try {
+            key().await().atMost(Duration.ofSeconds(10));
+        } catch (RuntimeException e) {
+            LOG.infof("webhook signing key not loaded yet: %s", e.toString());
+        }
     }
 
     /** The key, loaded once (generated and stored by the first replica that needs one). */
