@@ -90,14 +90,18 @@ record Subscription(String subKey, String tenant, String id, String type, String
         return pattern != null && mayLink(path) && Glob.matches(pattern, path);
     }
 
-    /** The links as a wake reports them, against the paths' tails (a path without a stream is at zero). */
+    /**
+     * The links as a wake reports them, against the paths' tails (a path without a stream is at zero): a
+     * path is pending once its tail is past its cursor, and a cursor before the first message is past an
+     * empty stream's tail only when a message arrives.
+     */
     static List<StreamInfo> infos(List<Link> links, Map<String, Long> tails) {
         List<StreamInfo> infos = new ArrayList<>();
         for (Link link : links) {
             Long seq = tails.get(link.path());
             String tail = DsOffset.format(seq == null ? 0 : seq);
             infos.add(new StreamInfo(link.path(), link.linkType(), link.ackedOffset(), tail,
-                    tail.compareTo(link.ackedOffset()) > 0));
+                    tail.compareTo(link.ackedOffset().equals(BEFORE_FIRST) ? DsOffset.ZERO : link.ackedOffset()) > 0));
         }
         return infos;
     }

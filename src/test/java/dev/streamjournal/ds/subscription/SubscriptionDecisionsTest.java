@@ -114,14 +114,15 @@ class SubscriptionDecisionsTest {
     }
 
     @Test
-    void pendingWork_isATailPastTheCursor_andAPathWithoutAStreamIsAtZero() {
+    void pendingWork_isATailPastTheCursor_andAnEmptyOrMissingPathHasNone() {
         List<StreamInfo> infos = Subscription.infos(List.of(
                 new Link("a", true, false, "0000000000000000_0000000000000002"),
                 new Link("b", false, true, Subscription.BEFORE_FIRST),
-                new Link("c", false, true, "0000000000000000_0000000000000000")),
-                Map.of("a", 2L, "b", 1L));
-        assertThat(infos).extracting(StreamInfo::hasPending).containsExactly(false, true, false);
-        assertThat(infos).extracting(StreamInfo::linkType).containsExactly("explicit", "glob", "glob");
+                new Link("c", false, true, "0000000000000000_0000000000000000"),
+                new Link("empty", false, true, Subscription.BEFORE_FIRST)),
+                Map.of("a", 2L, "b", 1L, "empty", 0L));
+        assertThat(infos).extracting(StreamInfo::hasPending).containsExactly(false, true, false, false);
+        assertThat(infos).extracting(StreamInfo::linkType).containsExactly("explicit", "glob", "glob", "glob");
         assertThat(infos.get(2).tailOffset()).isEqualTo("0000000000000000_0000000000000000");
         assertThat(Subscription.pending(infos)).isTrue();
         assertThat(Subscription.firstPending(infos)).isEqualTo("b");
