@@ -40,6 +40,11 @@ record SubscriptionError(int status, String code, String message, Map<String, Ob
         return of(404, NOT_FOUND, "Subscription not found");
     }
 
+    /** A reserved control path that names no route. */
+    static SubscriptionError noRoute() {
+        return of(404, NOT_FOUND, "Durable Streams control route not found");
+    }
+
     static SubscriptionError fenced() {
         return of(409, FENCED, "Wake generation is stale");
     }

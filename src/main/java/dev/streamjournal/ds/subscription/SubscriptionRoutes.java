@@ -69,7 +69,7 @@ public class SubscriptionRoutes {
                             .header("Cache-Control", "public, max-age=300").body(jwks));
         }
         if (!path.startsWith(SUBSCRIPTIONS)) {
-            return refuse(SubscriptionError.of(404, SubscriptionError.NOT_FOUND, "Durable Streams control route not found"));
+            return refuse(SubscriptionError.noRoute());
         }
         List<String> parts = Arrays.asList(path.substring(SUBSCRIPTIONS.length()).split("/", -1));
         String id = decode(parts.get(0));
@@ -106,7 +106,7 @@ public class SubscriptionRoutes {
                     : as(context, Roles.PRODUCER, caller -> service.removeStream(caller, id, stream));
         }
         if (rest.size() != 1) {
-            return refuse(SubscriptionError.of(404, SubscriptionError.NOT_FOUND, "Durable Streams control route not found"));
+            return refuse(SubscriptionError.noRoute());
         }
         if (action.equals("claim")) {
             return method != HttpMethod.POST ? notAllowed() : as(context, Roles.READER, caller -> {
@@ -124,7 +124,7 @@ public class SubscriptionRoutes {
             default -> null;
         };
         if (wakeAction == null) {
-            return refuse(SubscriptionError.of(404, SubscriptionError.NOT_FOUND, "Durable Streams control route not found"));
+            return refuse(SubscriptionError.noRoute());
         }
         if (method != HttpMethod.POST) {
             return notAllowed();

@@ -17,6 +17,7 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -173,7 +174,7 @@ public class SubscriptionService {
                         : repository.unlinkExplicit(connection, subKey, path).map(ignored -> DsReply.of(204))));
     }
 
-    private Uni<DsReply> serialize(io.vertx.mutiny.sqlclient.SqlClient client, Subscription subscription, int status,
+    private Uni<DsReply> serialize(SqlClient client, Subscription subscription, int status,
             SigningKeys.Key key) {
         return repository.links(client, subscription.subKey()).map(links -> {
             ObjectNode body = JSON.createObjectNode()
@@ -362,7 +363,7 @@ public class SubscriptionService {
                 .invoke(this::dispatch).replaceWithVoid();
     }
 
-    private Uni<List<StreamInfo>> infos(io.vertx.mutiny.sqlclient.SqlClient client, Subscription subscription) {
+    private Uni<List<StreamInfo>> infos(SqlClient client, Subscription subscription) {
         return repository.links(client, subscription.subKey()).chain(links -> streams.tails(client,
                         subscription.tenant(), links.stream().map(Link::path).toList())
                 .map(tails -> Subscription.infos(links, tails)));
