@@ -19,8 +19,10 @@ import org.junit.jupiter.api.Test;
 /**
  * The Durable Streams protocol's own packages against {@code /ds} of the packaged service, from
  * {@code clients/durable-streams} (vitest): the conformance suite of the protocol's authors
- * ({@code @durable-streams/server-conformance-tests}). The tests start their replicas themselves, over
- * this database; the vitest report goes to {@code target/ds-tests/}.
+ * ({@code @durable-streams/server-conformance-tests}) and the official client ({@code @durable-streams/client})
+ * writing and reading across two replicas through cuts and a crash, and the AI SDK transport
+ * ({@code @durable-streams/aisdk-transport}) driving a headless chat through a reload. The tests start their replicas
+ * themselves, over this database; the vitest reports go to {@code target/ds-tests/}.
  */
 class DurableStreamsIT {
 
@@ -62,6 +64,30 @@ class DurableStreamsIT {
         assertThat(report.path("numPassedTests").asInt()).as("passed tests").isEqualTo(338);
         assertThat(report.path("numPendingTests").asInt() + report.path("numTodoTests").asInt())
                 .as("skipped tests").isZero();
+    }
+
+    /**
+     * The official client, configured and not changed: an idempotent producer and SSE and long-poll readers
+     * on different replicas lose and double nothing through connection cuts and a {@code SIGKILL}; a saved
+     * offset resumes on either replica; another tenant's token neither reads nor writes.
+     */
+    @Test
+    void officialClient() throws Exception {
+        JsonNode report = vitest("client", "test/client.test.mjs");
+        assertThat(report.path("numFailedTests").asInt()).as("failed tests").isZero();
+        assertThat(report.path("numPassedTests").asInt()).as("passed tests").isEqualTo(2);
+    }
+
+    /**
+     * The AI SDK transport with its peer {@code ai} 6, configured as its README recommends for resumable
+     * generations: a chat reloaded mid-answer resumes on the other replica and shows the answer once, and
+     * what it shows is what the app stored.
+     */
+    @Test
+    void aiSdkTransport() throws Exception {
+        JsonNode report = vitest("aisdk", "test/aisdk.test.mjs");
+        assertThat(report.path("numFailedTests").asInt()).as("failed tests").isZero();
+        assertThat(report.path("numPassedTests").asInt()).as("passed tests").isEqualTo(2);
     }
 
     /** Runs vitest over {@code files}; returns its JSON report after checking that the run ended well. */
