@@ -146,12 +146,14 @@ export function target(kind, base) {
   if (kind === 'ds') {
     // Durable Streams protocol: PUT creates (content type fixed at creation), POST appends a JSON
     // message, GET ?offset=-1&live=sse tails: "event: data" frames hold a JSON array of messages,
-    // "event: control" frames carry offsets.
+    // "event: control" frames carry offsets. BASE is the streams' base URL: a reference server's root,
+    // or the service's /ds/v1/stream.
+    const root = new URL(base).pathname.replace(/\/$/, '');
     return {
-      kind, base,
-      create: (id) => expect(request(base, 'PUT', `/${id}`, { body: '', headers: { 'content-type': 'application/json' } }), 201, 200),
-      append: (id, data) => expect(request(base, 'POST', `/${id}`, { body: { type: 'token', data } }), 204, 200),
-      tailPath: (id) => `/${id}?offset=-1&live=sse`,
+      kind, base, path: (id) => `${root}/${id}`,
+      create: (id) => expect(request(base, 'PUT', `${root}/${id}`, { body: '', headers: { 'content-type': 'application/json' } }), 201, 200),
+      append: (id, data) => expect(request(base, 'POST', `${root}/${id}`, { body: { type: 'token', data } }), 204, 200),
+      tailPath: (id) => `${root}/${id}?offset=-1&live=sse`,
       tailHeaders: { accept: 'text/event-stream' },
       payloads: (frame) => frame.event === 'data' && frame.data ? JSON.parse(frame.data).map((m) => m.data) : [],
     };

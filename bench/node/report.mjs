@@ -90,22 +90,34 @@ if (parts.some((p) => p.section === 'read' && p.latencyNote)) md.push(pgbenchNot
 const live = parts.filter((p) => p.section === 'live');
 if (live.length) {
 md.push('## Live latency', '');
-md.push('From just before the producer\'s POST is sent to the moment a subscriber has parsed the frame (one Node process, one monotonic clock; subscribers are plain SSE connections over Node\'s http module). Appends go round-robin over the streams at a fixed total rate. Servers: stream-journal; the Durable Streams reference server in memory (ds-memory) and file-backed with fsync (ds-file).', '');
+md.push('From just before the producer\'s POST is sent to the moment a subscriber has parsed the frame (one Node process, one monotonic clock; subscribers are plain SSE connections over Node\'s http module). Appends go round-robin over the streams at a fixed total rate. Servers: stream-journal with its native SSE tail; the Durable Streams endpoint `/ds` (stream-journal-ds, the same protocol and client code as the reference); the Durable Streams reference server in memory (ds-memory) and file-backed with fsync (ds-file).', '');
 const scenarios = [...new Set(live.map((p) => p.scenario))];
-const servers = ['stream-journal', 'ds-memory', 'ds-file'];
 const liveOf = (s, server) => live.find((p) => p.scenario === s && p.server === server);
 md.push(table(['scenario', 'server', 'subscribers', 'appends', 'frames received / expected', 'p50 ms', 'p99 ms', 'max ms', 'status'],
   live.map((p) => [p.scenario, p.server, num(p.subscribers), num(p.appends),
     p.expected ? `${num(p.received)} / ${num(p.expected)}` : '-', ms(p.p50), ms(p.p99), ms(p.max),
     p.status + (p.appendErrors ? ` (${p.appendErrors} append errors)` : '')])), '');
-md.push('Ratio stream-journal ÷ reference (latency; above 1 = stream-journal slower):', '');
-md.push(table(['scenario', 'p50 ÷ ds-memory', 'p99 ÷ ds-memory', 'p50 ÷ ds-file', 'p99 ÷ ds-file'],
-  scenarios.map((s) => {
-    const sj = liveOf(s, 'stream-journal'); const mem = liveOf(s, 'ds-memory'); const file = liveOf(s, 'ds-file');
-    const r = (a, b, k) => (a && b && a[k] !== null && b[k] !== null && a[k] !== undefined && b[k] !== undefined ? ratio(a[k], b[k]) : '-');
-    return [s, r(sj, mem, 'p50'), r(sj, mem, 'p99'), r(sj, file, 'p50'), r(sj, file, 'p99')];
-  })), '');
+md.push('Ratio stream-journal ÷ reference (latency; above 1 = stream-journal slower), native tail and `/ds`:', '');
+const r = (a, b, k) => (a && b && a[k] !== null && b[k] !== null && a[k] !== undefined && b[k] !== undefined ? ratio(a[k], b[k]) : '-');
+md.push(table(['scenario', 'server', 'p50 ÷ ds-memory', 'p99 ÷ ds-memory', 'p50 ÷ ds-file', 'p99 ÷ ds-file'],
+  scenarios.flatMap((s) => ['stream-journal', 'stream-journal-ds'].filter((server) => liveOf(s, server)).map((server) => {
+    const sj = liveOf(s, server); const mem = liveOf(s, 'ds-memory'); const file = liveOf(s, 'ds-file');
+    return [s, server, r(sj, mem, 'p50'), r(sj, mem, 'p99'), r(sj, file, 'p50'), r(sj, file, 'p99')];
+  }))), '');
 md.push('The file-backed reference server reads the whole stream file (readFileSync) each time it wakes a subscriber, on its one event loop; that is the likely reason its latency grows with subscribers × stream length.', '');
+}
+
+// ---- Durable Streams appends ----------------------------------------------------------------------
+const dsAppends = parts.filter((p) => p.section === 'ds');
+if (dsAppends.length) {
+  md.push('## Durable Streams appends', '');
+  md.push('wrk `POST` of a JSON array of `batch` messages to a Durable Stream of its own per connection (content type `application/json`, no producer headers), one thread per connection, on stream-journal\'s `/ds` (committed in PostgreSQL, fsync on) and on the reference server in memory and file-backed (fsync on append). Every 2xx counts.', '');
+  const ofServer = (server, c, b) => dsAppends.find((p) => p.server === server && p.connections === c && p.batch === b);
+  const rps = (p) => (ok(p) ? p.requestsPerSecond : null);
+  md.push(table(['server', 'conns', 'batch', 'req/s', 'messages/s', 'p50 ms', 'p99 ms', 'non-2xx', 'req/s ÷ ds-memory', 'req/s ÷ ds-file'],
+    dsAppends.map((p) => [`${p.server}${state(p)}`, p.connections, p.batch, num(rps(p)), num(ok(p) ? p.requestsPerSecond * p.batch : null),
+      ms(p.p50), ms(p.p99), ok(p) ? p.non200 : '-',
+      ratio(rps(p), rps(ofServer('ds-memory', p.connections, p.batch))), ratio(rps(p), rps(ofServer('ds-file', p.connections, p.batch)))])), '');
 }
 
 // ---- transactions per append ----------------------------------------------------------------------
