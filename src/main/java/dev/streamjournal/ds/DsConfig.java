@@ -63,6 +63,14 @@ public interface DsConfig {
         @WithDefault("10s")
         Duration deliveryTimeout();
 
+        /**
+         * How long a pull-wake wake waits to be claimed before it is announced again as the next generation:
+         * a wake event lost after the wake's commit (a replica stopped, the wake stream was closed or absent)
+         * then still reaches a worker.
+         */
+        @WithDefault("60s")
+        Duration claimTimeout();
+
         /** How long a callback or claim token is valid (fencing by generation applies throughout). */
         @WithDefault("1h")
         Duration tokenTtl();

@@ -194,7 +194,7 @@ public class DsRepository {
      * deleted and have not expired.
      */
     static final String TAILS = """
-            select d.path, st.last_seq
+            select d.path, d.stream_id, st.last_seq
               from sessions se
               join ds_streams d on d.session_id = se.session_id and d.stream_id = se.active_stream_id
               join streams st on st.session_id = d.session_id and st.stream_id = d.stream_id
@@ -204,7 +204,7 @@ public class DsRepository {
 
     /** A tenant's live paths created after a time (all of them from -infinity), with their tails. */
     static final String PATHS = """
-            select d.path, st.last_seq
+            select d.path, d.stream_id, st.last_seq
               from ds_streams d
               join sessions se on se.session_id = d.session_id and se.active_stream_id = d.stream_id
               join streams st on st.session_id = d.session_id and st.stream_id = d.stream_id
@@ -213,8 +213,12 @@ public class DsRepository {
              order by d.created_at
             """;
 
-    /** The tail (last seq) of each of a tenant's paths that has a live stream. */
-    public Uni<Map<String, Long>> tails(SqlClient client, String tenant, Collection<String> paths) {
+    /** A path's live incarnation (its journal stream) and its tail, the seq of its last message. */
+    public record Tail(String streamId, long seq) {
+    }
+
+    /** The tail of each of a tenant's paths that has a live stream. */
+    public Uni<Map<String, Tail>> tails(SqlClient client, String tenant, Collection<String> paths) {
         if (paths.isEmpty()) {
             return Uni.createFrom().item(Map.of());
         }
@@ -223,14 +227,14 @@ public class DsRepository {
     }
 
     /** A tenant's live paths created after a time, with their tails. */
-    public Uni<Map<String, Long>> paths(SqlClient client, String tenant, OffsetDateTime after) {
+    public Uni<Map<String, Tail>> paths(SqlClient client, String tenant, OffsetDateTime after) {
         return client.preparedQuery(PATHS).execute(Tuple.of(tenant, after)).map(DsRepository::tailsOf);
     }
 
-    private static Map<String, Long> tailsOf(RowSet<Row> rows) {
-        Map<String, Long> tails = new HashMap<>();
+    private static Map<String, Tail> tailsOf(RowSet<Row> rows) {
+        Map<String, Tail> tails = new HashMap<>();
         for (Row row : rows) {
-            tails.put(row.getString("path"), (long) row.getInteger("last_seq"));
+            tails.put(row.getString("path"), new Tail(row.getString("stream_id"), row.getInteger("last_seq")));
         }
         return tails;
     }

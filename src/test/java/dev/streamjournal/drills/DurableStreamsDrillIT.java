@@ -5,10 +5,13 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
 import dev.streamjournal.embedded.EmbeddedPostgres;
 import dev.streamjournal.support.Replica;
 import dev.streamjournal.support.Tokens;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,12 +21,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -37,7 +42,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Durable Streams at {@code /ds} where the conformance suite does not look: idempotent producers through
  * a {@code kill -9} (nothing acknowledged lost or doubled), two replicas (a long-poll on one woken by an
- * append on the other), tenants and roles, and the audit of DS appends.
+ * append on the other), tenants and roles, the audit of DS appends, and subscriptions with authentication
+ * on through the crash of the replica that delivered a webhook.
  */
 class DurableStreamsDrillIT {
 
@@ -203,6 +209,83 @@ class DurableStreamsDrillIT {
             JsonNode theirs = JSON.readTree(send(b.port, "GET", "/v1/audit/events?type=ds&limit=1000", otherAuditor).body());
             theirs.path("events").forEach(event -> assertThat(event.path("data").path("producer").asText()).isNotEqualTo("p1"));
         } finally {
+            b.close();
+            a.close();
+        }
+    }
+
+    /**
+     * Subscriptions with authentication on, over two replicas: roles and tenants apply to them as to paths;
+     * the replica that delivered a webhook is killed with the wake in flight, and the other replica's sweep
+     * re-wakes it as the next generation when its lease ends; the callback to the survivor acks the work.
+     */
+    @Test
+    void subscriptions_withTenantsAndRoles_survive_theDeliveringReplicasSigkill() throws Exception {
+        Map<String, String> hooks = new HashMap<>(env);
+        hooks.put("JOURNAL_DS_SUBSCRIPTIONS_ALLOW_LOOPBACK_HTTP", "true");
+        hooks.put("JOURNAL_DS_SUBSCRIPTIONS_DELIVERY_TIMEOUT", "2s");
+        List<JsonNode> deliveries = new CopyOnWriteArrayList<>();
+        HttpServer receiver = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        receiver.createContext("/hook", exchange -> {
+            deliveries.add(JSON.readTree(exchange.getRequestBody()));
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        receiver.start();
+        Replica a = Replica.start("ds-sub-a", hooks);
+        Replica b = Replica.start("ds-sub-b", hooks);
+        try {
+            a.awaitReady();
+            b.awaitReady();
+            String producer = Tokens.bearer("ds-sub-writer", Tokens.TENANT_A, "producer", "reader");
+            String readerOnly = Tokens.bearer("ds-sub-reader", Tokens.TENANT_A, "reader");
+            String otherTenant = Tokens.bearer("ds-sub-other", Tokens.TENANT_B, "producer", "reader");
+            String prefix = "hooks-" + System.nanoTime();
+            String subscription = "__ds/subscriptions/indexer-" + System.nanoTime();
+            String config = "{\"type\":\"webhook\",\"pattern\":\"" + prefix + "/*\",\"lease_ttl_ms\":1000,"
+                    + "\"webhook\":{\"url\":\"http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook\"}}";
+            Map<String, String> json = Map.of("Content-Type", "application/json");
+
+            HttpResponse<String> refused = send(a.port, "PUT", subscription, readerOnly, json, config);
+            assertThat(refused.statusCode()).isEqualTo(403);
+            assertThat(refused.headers().firstValue("Content-Type")).contains("application/problem+json");
+            assertThat(send(a.port, "PUT", subscription, null, json, config).statusCode()).isEqualTo(401);
+            assertThat(send(a.port, "PUT", subscription, producer, json, config).statusCode()).isEqualTo(201);
+            assertThat(send(b.port, "GET", subscription, readerOnly).statusCode()).isEqualTo(200);
+            assertThat(JSON.readTree(send(b.port, "GET", subscription, otherTenant).body()).path("error").path("code")
+                    .asText()).isEqualTo("SUBSCRIPTION_NOT_FOUND");
+
+            // another tenant's path of the same name is not this subscription's
+            assertThat(send(b.port, "PUT", prefix + "/chat", otherTenant, json, "{\"theirs\":1}").statusCode())
+                    .isEqualTo(201);
+            // the append commits on replica a, which matches it and delivers generation 1
+            assertThat(send(a.port, "PUT", prefix + "/chat", producer, json, "{\"ours\":1}").statusCode())
+                    .isEqualTo(201);
+            await().atMost(Duration.ofSeconds(30)).until(() -> deliveries.size() >= 1);
+            a.process.destroyForcibly().waitFor();
+
+            // the wake's lease ends with nobody to call back; replica b's sweep wakes generation 2
+            await().atMost(Duration.ofSeconds(60)).until(() -> deliveries.stream()
+                    .anyMatch(delivery -> delivery.path("generation").asLong() == 2));
+            JsonNode second = deliveries.stream().filter(delivery -> delivery.path("generation").asLong() == 2)
+                    .findFirst().orElseThrow();
+            assertThat(deliveries).allSatisfy(delivery -> {
+                assertThat(delivery.path("streams")).hasSize(1);
+                assertThat(delivery.path("streams").get(0).path("path").asText()).isEqualTo(prefix + "/chat");
+            });
+            String tail = second.path("streams").get(0).path("tail_offset").asText();
+            String callback = "{\"wake_id\":\"" + second.path("wake_id").asText() + "\",\"generation\":2,\"done\":true,"
+                    + "\"acks\":[{\"stream\":\"" + prefix + "/chat\",\"offset\":\"" + tail + "\"}]}";
+            String callbackPath = URI.create(second.path("callback_url").asText()).getPath();
+            HttpResponse<String> acked = send(b.port, "POST", callbackPath,
+                    "Bearer " + second.path("callback_token").asText(), json, callback);
+            assertThat(acked.statusCode()).as(acked.body()).isEqualTo(200);
+            JsonNode state = JSON.readTree(send(b.port, "GET", subscription, readerOnly).body());
+            assertThat(state.path("streams").get(0).path("acked_offset").asText()).isEqualTo(tail);
+            assertThat(send(b.port, "DELETE", subscription, readerOnly).statusCode()).isEqualTo(403);
+            assertThat(send(b.port, "DELETE", subscription, producer).statusCode()).isEqualTo(204);
+        } finally {
+            receiver.stop(0);
             b.close();
             a.close();
         }

@@ -151,11 +151,11 @@ public final class Statements {
                 null, 30000, null, "hash", "http://127.0.0.1/ds");
         use("SubscriptionRepository.DELETE", one, "dss");
         use("SubscriptionRepository.LINKS", one, "dss");
-        use("SubscriptionRepository.LINK", one, "dss", "default", true, new String[] {"events/a"}, new String[] {"-1"});
+        use("SubscriptionRepository.LINK", one, "dss", "default", true, new String[] {"events/a"}, new String[] {"-1"},
+                new String[] {"ds~x"});
         use("SubscriptionRepository.UNLINK_EXPLICIT", one, "dss", "events/a");
         use("SubscriptionRepository.DROP_UNLINKED", one, "dss", "events/a");
-        use("SubscriptionRepository.DELETE_LINKS", one, "dss");
-        use("SubscriptionRepository.ACK", one, "dss", "events/a", "0000000000000000_0000000000000001");
+        use("SubscriptionRepository.ACK", one, "dss", "events/a", "0000000000000000_0000000000000001", "ds~x");
         use("SubscriptionRepository.WAKE", one, "dss", 1L, "w_1", "{}", 1.0);
         use("SubscriptionRepository.CLAIM", one, "dss", "worker", 1.0);
         use("SubscriptionRepository.EXTEND", one, "dss", 1.0);

@@ -12,34 +12,31 @@ final class Glob {
     private Glob() {
     }
 
+    /**
+     * Whether {@code path} matches; linear in pattern × path segments (each pair is decided once), so that
+     * no pattern of {@code **}s takes exponential time.
+     */
     static boolean matches(String pattern, String path) {
-        return match(segments(pattern), 0, segments(path), 0);
+        List<String> glob = segments(pattern);
+        List<String> segments = segments(path);
+        // matched[p][s]: whether glob[p..] matches segments[s..]; filled from the ends
+        boolean[][] matched = new boolean[glob.size() + 1][segments.size() + 1];
+        matched[glob.size()][segments.size()] = true;
+        for (int p = glob.size() - 1; p >= 0; p--) {
+            String segment = glob.get(p);
+            boolean any = segment.equals("**");
+            String literal = segment.replaceAll("%2[Aa]", "*");
+            for (int s = segments.size(); s >= 0; s--) {
+                matched[p][s] = any
+                        ? matched[p + 1][s] || s < segments.size() && matched[p][s + 1]
+                        : s < segments.size() && (segment.equals("*") || literal.equals(segments.get(s)))
+                                && matched[p + 1][s + 1];
+            }
+        }
+        return matched[0][0];
     }
 
     private static List<String> segments(String text) {
         return Arrays.stream(text.split("/")).filter(segment -> !segment.isEmpty()).toList();
-    }
-
-    private static boolean match(List<String> pattern, int p, List<String> path, int s) {
-        while (p < pattern.size() && s < path.size()) {
-            String segment = pattern.get(p);
-            if (segment.equals("**")) {
-                for (int rest = s; rest <= path.size(); rest++) {
-                    if (match(pattern, p + 1, path, rest)) {
-                        return true;
-                    }
-                }
-                return false;
-            }
-            if (!segment.equals("*") && !segment.replaceAll("%2[Aa]", "*").equals(path.get(s))) {
-                return false;
-            }
-            p++;
-            s++;
-        }
-        while (p < pattern.size() && pattern.get(p).equals("**")) {
-            p++;
-        }
-        return p == pattern.size() && s == path.size();
     }
 }

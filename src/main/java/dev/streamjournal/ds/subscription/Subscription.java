@@ -3,12 +3,14 @@ package dev.streamjournal.ds.subscription;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamjournal.ds.DsOffset;
+import dev.streamjournal.ds.DsRepository.Tail;
 import io.vertx.mutiny.sqlclient.Row;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -23,7 +25,7 @@ import java.util.Map;
  */
 record Subscription(String subKey, String tenant, String id, String type, String pattern, String webhookUrl,
         String wakeStream, int leaseTtlMs, String description, String configHash, String baseUrl, Instant createdAt,
-        long generation, String wakeId, Map<String, String> snapshot, String holder, int retryCount,
+        long generation, String wakeId, Map<String, Position> snapshot, String holder, int retryCount,
         Instant nextAttemptAt, Instant checkedAt) {
 
     /** The offset of a path linked before its first message: every message is pending. */
@@ -37,15 +39,26 @@ record Subscription(String subKey, String tenant, String id, String type, String
             s.description, s.config_hash, s.base_url, s.created_at, s.generation, s.wake_id, s.snapshot::text as snapshot,
             s.holder, s.retry_count, s.next_attempt_at, s.checked_at""";
 
-    /** A linked path and its cursor (the last processed offset, inclusive). */
-    record Link(String path, boolean explicit, boolean glob, String ackedOffset) {
+    /**
+     * A linked path and its cursor: the last processed offset (inclusive) of the path's incarnation
+     * {@code streamId} (null while none was seen: a cursor before the first message fits any).
+     */
+    record Link(String path, boolean explicit, boolean glob, String ackedOffset, String streamId) {
         String linkType() {
             return explicit ? "explicit" : "glob";
         }
     }
 
-    /** A linked path as a wake reports it: its cursor, its tail, and whether messages lie between. */
-    record StreamInfo(String path, String linkType, String ackedOffset, String tailOffset, boolean hasPending) {
+    /**
+     * A linked path as a wake reports it: its cursor, its tail, whether messages lie between, and the
+     * incarnation the tail is of (null when the path has no live stream).
+     */
+    record StreamInfo(String path, String linkType, String ackedOffset, String tailOffset, boolean hasPending,
+            String streamId) {
+    }
+
+    /** Where a wake found a path: its tail offset and the incarnation it is of. */
+    record Position(String offset, String streamId) {
     }
 
     /** The key of a tenant's subscription id: {@code dss~} and their hash. */
@@ -81,6 +94,15 @@ record Subscription(String subKey, String tenant, String id, String type, String
         return leaseTtlMs / 1000.0;
     }
 
+    /**
+     * The deadline of a wake just issued, in seconds: a webhook's lease covers at least a whole delivery
+     * attempt (else the lease would end during it and a new wake go out with no backoff); a pull-wake
+     * wake must be claimed within the claim timeout, or it is announced again.
+     */
+    double issuedLeaseSeconds(Duration deliveryTimeout, Duration claimTimeout) {
+        return webhook() ? Math.max(leaseSeconds(), deliveryTimeout.toMillis() / 1000.0 + 1) : claimTimeout.toMillis() / 1000.0;
+    }
+
     /** Whether a path may be linked: the subscription's own wake stream never is (its wakes would wake it). */
     boolean mayLink(String path) {
         return !path.equals(wakeStream);
@@ -95,13 +117,18 @@ record Subscription(String subKey, String tenant, String id, String type, String
      * path is pending once its tail is past its cursor, and a cursor before the first message is past an
      * empty stream's tail only when a message arrives.
      */
-    static List<StreamInfo> infos(List<Link> links, Map<String, Long> tails) {
+    static List<StreamInfo> infos(List<Link> links, Map<String, Tail> tails) {
         List<StreamInfo> infos = new ArrayList<>();
         for (Link link : links) {
-            Long seq = tails.get(link.path());
-            String tail = DsOffset.format(seq == null ? 0 : seq);
-            infos.add(new StreamInfo(link.path(), link.linkType(), link.ackedOffset(), tail,
-                    tail.compareTo(link.ackedOffset().equals(BEFORE_FIRST) ? DsOffset.ZERO : link.ackedOffset()) > 0));
+            Tail tail = tails.get(link.path());
+            String tailOffset = DsOffset.format(tail == null ? 0 : tail.seq());
+            // a cursor of an earlier incarnation (the path was deleted or expired, then created again) is
+            // before this one's first message
+            boolean earlier = link.streamId() != null && tail != null && !link.streamId().equals(tail.streamId());
+            String acked = earlier ? BEFORE_FIRST : link.ackedOffset();
+            infos.add(new StreamInfo(link.path(), link.linkType(), acked, tailOffset,
+                    tailOffset.compareTo(acked.equals(BEFORE_FIRST) ? DsOffset.ZERO : acked) > 0,
+                    tail == null ? null : tail.streamId()));
         }
         return infos;
     }
@@ -115,13 +142,13 @@ record Subscription(String subKey, String tenant, String id, String type, String
         return infos.stream().filter(StreamInfo::hasPending).map(StreamInfo::path).findFirst().orElse("");
     }
 
-    static Map<String, String> tails(List<StreamInfo> infos) {
-        Map<String, String> tails = new LinkedHashMap<>();
-        infos.forEach(info -> tails.put(info.path(), info.tailOffset()));
+    static Map<String, Position> tails(List<StreamInfo> infos) {
+        Map<String, Position> tails = new LinkedHashMap<>();
+        infos.forEach(info -> tails.put(info.path(), new Position(info.tailOffset(), info.streamId())));
         return tails;
     }
 
-    static String json(Map<String, String> snapshot) {
+    static String json(Map<String, Position> snapshot) {
         try {
             return JSON.writeValueAsString(snapshot);
         } catch (IOException e) {
@@ -129,14 +156,19 @@ record Subscription(String subKey, String tenant, String id, String type, String
         }
     }
 
-    private static Map<String, String> snapshot(String json) {
-        Map<String, String> snapshot = new LinkedHashMap<>();
+    private static Map<String, Position> snapshot(String json) {
+        Map<String, Position> snapshot = new LinkedHashMap<>();
         if (json == null) {
             return snapshot;
         }
         try {
             JsonNode node = JSON.readTree(json);
-            node.fields().forEachRemaining(entry -> snapshot.put(entry.getKey(), entry.getValue().asText()));
+            node.fields().forEachRemaining(entry -> {
+                JsonNode position = entry.getValue();
+                snapshot.put(entry.getKey(), position.isObject()
+                        ? new Position(position.path("offset").asText(), position.path("streamId").textValue())
+                        : new Position(position.asText(), null));
+            });
             return snapshot;
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -41,19 +41,23 @@ public class SubscriptionRepository {
             on conflict (sub_key) do nothing
             """;
 
+    /** Deletes a subscription; its links go with it (the foreign key cascades, a link added meanwhile too). */
     static final String DELETE = """
             delete from ds_subscriptions where sub_key = $1
             """;
 
     static final String LINKS = """
-            select path, explicit, glob, acked_offset from ds_subscription_links where sub_key = $1 order by path
+            select path, explicit, glob, acked_offset, stream_id from ds_subscription_links where sub_key = $1 order by path
             """;
 
-    /** Links paths (explicitly or by the pattern) at their offsets; a path linked already keeps its cursor. */
+    /**
+     * Links paths (explicitly or by the pattern) at their offsets of their incarnations; a path linked
+     * already keeps its cursor.
+     */
     static final String LINK = """
-            insert into ds_subscription_links (sub_key, tenant, path, explicit, glob, acked_offset)
-            select $1, $2, link.path, $3, not $3, link.acked
-              from unnest($4::text[], $5::text[]) as link(path, acked)
+            insert into ds_subscription_links (sub_key, tenant, path, explicit, glob, acked_offset, stream_id)
+            select $1, $2, link.path, $3, not $3, link.acked, link.stream
+              from unnest($4::text[], $5::text[], $6::text[]) as link(path, acked, stream)
             on conflict (sub_key, path) do update
                 set explicit = ds_subscription_links.explicit or excluded.explicit,
                     glob = ds_subscription_links.glob or excluded.glob
@@ -67,15 +71,11 @@ public class SubscriptionRepository {
             delete from ds_subscription_links where sub_key = $1 and path = $2 and not explicit and not glob
             """;
 
-    static final String DELETE_LINKS = """
-            delete from ds_subscription_links where sub_key = $1
-            """;
-
     static final String ACK = """
-            update ds_subscription_links set acked_offset = $3 where sub_key = $1 and path = $2
+            update ds_subscription_links set acked_offset = $3, stream_id = $4 where sub_key = $1 and path = $2
             """;
 
-    /** Issues a wake: the next generation, its id and snapshot; a lease of $5 seconds (none while null). */
+    /** Issues a wake: the next generation, its id and snapshot, due in $5 seconds (delivered, or claimed). */
     static final String WAKE = """
             update ds_subscriptions
                set generation = $2, wake_id = $3, snapshot = $4::text::jsonb, holder = null,
@@ -167,8 +167,7 @@ public class SubscriptionRepository {
     }
 
     Uni<Void> delete(SqlConnection connection, String subKey) {
-        return connection.preparedQuery(DELETE_LINKS).execute(Tuple.of(subKey))
-                .chain(() -> connection.preparedQuery(DELETE).execute(Tuple.of(subKey))).replaceWithVoid();
+        return connection.preparedQuery(DELETE).execute(Tuple.of(subKey)).replaceWithVoid();
     }
 
     Uni<List<Link>> links(SqlClient client, String subKey) {
@@ -176,18 +175,21 @@ public class SubscriptionRepository {
             List<Link> links = new ArrayList<>();
             for (Row row : rows) {
                 links.add(new Link(row.getString("path"), row.getBoolean("explicit"), row.getBoolean("glob"),
-                        row.getString("acked_offset")));
+                        row.getString("acked_offset"), row.getString("stream_id")));
             }
             return links;
         });
     }
 
-    Uni<Void> link(SqlClient client, Subscription subscription, boolean explicit, List<String> paths, List<String> acked) {
+    /** Links {@code paths} at the offsets {@code acked} of the incarnations {@code streams} (null: none yet). */
+    Uni<Void> link(SqlClient client, Subscription subscription, boolean explicit, List<String> paths, List<String> acked,
+            List<String> streams) {
         if (paths.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        return client.preparedQuery(LINK).execute(Tuple.of(subscription.subKey(), subscription.tenant(), explicit,
-                paths.toArray(String[]::new), acked.toArray(String[]::new))).replaceWithVoid();
+        return client.preparedQuery(LINK).execute(Tuple.from(Arrays.asList(subscription.subKey(), subscription.tenant(),
+                explicit, paths.toArray(String[]::new), acked.toArray(String[]::new), streams.toArray(String[]::new))))
+                .replaceWithVoid();
     }
 
     Uni<Void> unlinkExplicit(SqlConnection connection, String subKey, String path) {
@@ -196,12 +198,14 @@ public class SubscriptionRepository {
                 .replaceWithVoid();
     }
 
-    Uni<Void> ack(SqlConnection connection, String subKey, String path, String offset) {
-        return connection.preparedQuery(ACK).execute(Tuple.of(subKey, path, offset)).replaceWithVoid();
+    /** Moves a path's cursor to {@code offset} of the incarnation {@code streamId}. */
+    Uni<Void> ack(SqlConnection connection, String subKey, String path, String offset, String streamId) {
+        return connection.preparedQuery(ACK).execute(Tuple.from(Arrays.asList(subKey, path, offset, streamId)))
+                .replaceWithVoid();
     }
 
     Uni<Void> wake(SqlConnection connection, String subKey, long generation, String wakeId, String snapshot,
-            Double leaseSeconds) {
+            double leaseSeconds) {
         return connection.preparedQuery(WAKE).execute(Tuple.of(subKey, generation, wakeId, snapshot, leaseSeconds))
                 .replaceWithVoid();
     }

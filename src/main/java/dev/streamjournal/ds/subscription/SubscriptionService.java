@@ -9,6 +9,7 @@ import dev.streamjournal.ds.DsOffset;
 import dev.streamjournal.ds.DsPathChange;
 import dev.streamjournal.ds.DsReply;
 import dev.streamjournal.ds.DsRepository;
+import dev.streamjournal.ds.DsRepository.Tail;
 import dev.streamjournal.ds.DsService;
 import dev.streamjournal.ds.subscription.Subscription.Link;
 import dev.streamjournal.ds.subscription.Subscription.StreamInfo;
@@ -28,6 +29,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -132,14 +134,32 @@ public class SubscriptionService {
         }
         return linked.chain(() -> streams.paths(connection, subscription.tenant(), EPOCH)).chain(tails -> {
             List<String> matching = tails.keySet().stream().filter(subscription::matches).sorted().toList();
-            return repository.link(connection, subscription, false, matching,
-                    matching.stream().map(path -> DsOffset.format(tails.get(path))).toList());
+            return linkAt(connection, subscription, false, matching, tails);
         });
     }
 
     private Uni<Void> linkAtTails(SqlConnection connection, Subscription subscription, List<String> paths) {
-        return streams.tails(connection, subscription.tenant(), paths).chain(tails -> repository.link(connection,
-                subscription, true, paths, paths.stream().map(path -> DsOffset.format(tails.getOrDefault(path, 0L))).toList()));
+        return streams.tails(connection, subscription.tenant(), paths)
+                .chain(tails -> linkAt(connection, subscription, true, paths, tails));
+    }
+
+    /** Links paths at their tails, on their incarnations; a path without a stream at zero, on none yet. */
+    private Uni<Void> linkAt(SqlConnection connection, Subscription subscription, boolean explicit, List<String> paths,
+            Map<String, Tail> tails) {
+        List<String> offsets = new ArrayList<>();
+        List<String> incarnations = new ArrayList<>();
+        for (String path : paths) {
+            Tail tail = tails.get(path);
+            offsets.add(DsOffset.format(tail == null ? 0 : tail.seq()));
+            incarnations.add(tail == null ? null : tail.streamId());
+        }
+        return repository.link(connection, subscription, explicit, paths, offsets, incarnations);
+    }
+
+    /** Links paths before their first message, on whichever incarnation comes. */
+    private Uni<Void> linkBeforeFirst(SqlClient client, Subscription subscription, List<String> paths) {
+        return repository.link(client, subscription, false, paths,
+                paths.stream().map(path -> Subscription.BEFORE_FIRST).toList(), Collections.nCopies(paths.size(), null));
     }
 
     Uni<DsReply> get(Caller caller, String id) {
@@ -323,7 +343,7 @@ public class SubscriptionService {
             }
             return Multi.createFrom().iterable(acks)
                     .onItem().transformToUniAndConcatenate(ack -> repository.ack(connection, subscription.subKey(),
-                            ack.path(), ack.offset()))
+                            ack.path(), ack.offset(), byPath.get(ack.path()).streamId()))
                     .collect().last().replaceWith((SubscriptionError) null);
         });
     }
@@ -343,8 +363,7 @@ public class SubscriptionService {
                             continue;
                         }
                         Uni<Void> link = matched && !Boolean.TRUE.equals(row.getBoolean("linked_by_glob"))
-                                ? repository.link(pool, subscription, false, List.of(change.path()),
-                                        List.of(Subscription.BEFORE_FIRST))
+                                ? linkBeforeFirst(pool, subscription, List.of(change.path()))
                                 : Uni.createFrom().voidItem();
                         wakes.add(link.chain(() -> wake(subscription.subKey())));
                     }
@@ -381,8 +400,12 @@ public class SubscriptionService {
         RANDOM.nextBytes(id);
         String wakeId = "w_" + HexFormat.of().formatHex(id);
         return repository.wake(connection, subscription.subKey(), generation, wakeId,
-                        Subscription.json(Subscription.tails(infos)), subscription.webhook() ? subscription.leaseSeconds() : null)
+                        Subscription.json(Subscription.tails(infos)), issuedLease(subscription))
                 .map(ignored -> new Wake(subscription, generation, wakeId, infos, Subscription.firstPending(infos)));
+    }
+
+    private double issuedLease(Subscription subscription) {
+        return subscription.issuedLeaseSeconds(config.deliveryTimeout(), config.claimTimeout());
     }
 
     /** After the commit: the webhook, or the wake event on the wake stream. */
@@ -451,9 +474,11 @@ public class SubscriptionService {
                     return repository.links(connection, subKey).chain(links -> {
                         List<Uni<Void>> acks = new ArrayList<>();
                         for (Link link : links) {
-                            String tail = subscription.snapshot().get(link.path());
-                            if (tail != null && tail.compareTo(link.ackedOffset()) > 0) {
-                                acks.add(repository.ack(connection, subKey, link.path(), tail));
+                            Subscription.Position seen = subscription.snapshot().get(link.path());
+                            // past the cursor, or on another incarnation than the cursor's
+                            if (seen != null && (seen.streamId() != null && !seen.streamId().equals(link.streamId())
+                                    || seen.offset().compareTo(link.ackedOffset()) > 0)) {
+                                acks.add(repository.ack(connection, subKey, link.path(), seen.offset(), seen.streamId()));
                             }
                         }
                         Uni<Void> acked = Multi.createFrom().iterable(acks).onItem().transformToUniAndConcatenate(ack -> ack)
@@ -473,7 +498,7 @@ public class SubscriptionService {
             }
             int attempt = subscription.retryCount() + 1;
             return repository.retry(connection, subKey, attempt,
-                    backoffSeconds(attempt, ThreadLocalRandom.current().nextDouble()), subscription.leaseSeconds());
+                    backoffSeconds(attempt, ThreadLocalRandom.current().nextDouble()), issuedLease(subscription));
         }));
     }
 
@@ -527,7 +552,7 @@ public class SubscriptionService {
                         return Uni.createFrom().<Wake>nullItem();
                     }
                     Subscription subscription = Subscription.of(row);
-                    return repository.redeliver(connection, subKey, subscription.leaseSeconds())
+                    return repository.redeliver(connection, subKey, issuedLease(subscription))
                             .chain(() -> infos(connection, subscription))
                             .map(infos -> new Wake(subscription, subscription.generation(), subscription.wakeId(), infos,
                                     Subscription.firstPending(infos)));
@@ -547,8 +572,7 @@ public class SubscriptionService {
                                     .chain(tails -> {
                                         List<String> matching = tails.keySet().stream().filter(subscription::matches)
                                                 .sorted().toList();
-                                        return repository.link(connection, subscription, false, matching,
-                                                matching.stream().map(path -> Subscription.BEFORE_FIRST).toList());
+                                        return linkBeforeFirst(connection, subscription, matching);
                                     });
                     return repository.checked(connection, subKey).chain(() -> discovered)
                             .chain(() -> subscription.idle() ? nextWake(connection, subscription)

@@ -22,7 +22,10 @@ import java.util.Arrays;
 @ApplicationScoped
 public class WebhookSender {
 
-    /** A receiver's answer: its status and body. */
+    /** At most this much of a receiver's answer is kept (a {@code {"done":true}} needs a few bytes). */
+    static final int MAX_ANSWER = 64 * 1024;
+
+    /** A receiver's answer: its status and body (empty when it was longer than {@link #MAX_ANSWER}). */
     record Answer(int status, byte[] body) {
         boolean ok() {
             return status >= 200 && status < 300;
@@ -58,12 +61,36 @@ public class WebhookSender {
                         .setHost(host)
                         .setPort(port)
                         .setSsl(https)
+                        .setIdleTimeout(config.deliveryTimeout().toMillis())
                         .setURI((uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath())
                                 + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()))
                         .putHeader("Content-Type", "application/json")
                         .putHeader("Webhook-Signature", signature)))
-                .chain(request -> request.send(Buffer.buffer(body)))
-                .chain(response -> response.body().map(answer -> new Answer(response.statusCode(), answer.getBytes())))
-                .ifNoItem().after(config.deliveryTimeout()).fail();
+                .chain(request -> request.send(Buffer.buffer(body))
+                        .chain(response -> response.toMulti()
+                                .collect().in(Bounded::new, Bounded::add)
+                                .map(answer -> new Answer(response.statusCode(), answer.bytes())))
+                        .ifNoItem().after(config.deliveryTimeout()).fail()
+                        // a receiver that hangs or talks too long loses its connection, not a pooled slot
+                        .onFailure().invoke(() -> request.reset()))
+                .ifNoItem().after(config.deliveryTimeout().multipliedBy(2)).fail();
+    }
+
+    /** An answer's bytes up to {@link #MAX_ANSWER}; past it none are kept, and the rest is dropped as it comes. */
+    static final class Bounded {
+        private final io.vertx.core.buffer.Buffer kept = io.vertx.core.buffer.Buffer.buffer();
+        private boolean tooLong;
+
+        void add(Buffer piece) {
+            if (!tooLong && kept.length() + piece.length() <= MAX_ANSWER) {
+                kept.appendBuffer(piece.getDelegate());
+            } else {
+                tooLong = true;
+            }
+        }
+
+        byte[] bytes() {
+            return tooLong ? new byte[0] : kept.getBytes();
+        }
     }
 }

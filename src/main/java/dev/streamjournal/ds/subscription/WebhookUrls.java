@@ -84,9 +84,45 @@ final class WebhookUrls {
                     && !(a == 198 && (b == 18 || b == 19)) && a < 240;
         }
         if (address instanceof Inet6Address) {
-            // fc00::/7 (unique local)
-            return (bytes[0] & 0xfe) != 0xfc;
+            Inet4Address embedded = embeddedV4(bytes);
+            // fc00::/7 (unique local); an IPv4 address inside an IPv6 one is judged as itself
+            return (bytes[0] & 0xfe) != 0xfc && (embedded == null || isPublic(embedded));
         }
         return true;
+    }
+
+    /**
+     * The IPv4 address an IPv6 address carries, where the IPv6 address leads to it: IPv4-compatible
+     * ({@code ::a.b.c.d}), NAT64 ({@code 64:ff9b::/96} and the local-use {@code 64:ff9b:1::/48}), 6to4
+     * ({@code 2002:AABB:CCDD::/48}) and Teredo ({@code 2001:0::/32}, the client's address inverted). The
+     * JDK already turns IPv4-mapped addresses ({@code ::ffff:a.b.c.d}) into {@link Inet4Address}.
+     */
+    private static Inet4Address embeddedV4(byte[] v6) {
+        int[] word = new int[8];
+        for (int i = 0; i < 8; i++) {
+            word[i] = (v6[2 * i] & 0xff) << 8 | v6[2 * i + 1] & 0xff;
+        }
+        boolean compatible = word[0] == 0 && word[1] == 0 && word[2] == 0 && word[3] == 0 && word[4] == 0 && word[5] == 0
+                && (word[6] != 0 || word[7] > 1);
+        boolean nat64 = word[0] == 0x64 && word[1] == 0xff9b && (word[2] == 0 && word[3] == 0 && word[4] == 0 && word[5] == 0
+                || word[2] == 1);
+        if (compatible || nat64) {
+            return v4(v6[12], v6[13], v6[14], v6[15]);
+        }
+        if (word[0] == 0x2002) {
+            return v4(v6[2], v6[3], v6[4], v6[5]);
+        }
+        if (word[0] == 0x2001 && word[1] == 0) {
+            return v4((byte) ~v6[12], (byte) ~v6[13], (byte) ~v6[14], (byte) ~v6[15]);
+        }
+        return null;
+    }
+
+    private static Inet4Address v4(byte a, byte b, byte c, byte d) {
+        try {
+            return (Inet4Address) InetAddress.getByAddress(new byte[] {a, b, c, d});
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

@@ -2,9 +2,12 @@ package dev.streamjournal.ds.subscription;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import dev.streamjournal.ds.DsRepository.Tail;
 import dev.streamjournal.ds.subscription.Subscription.Link;
 import dev.streamjournal.ds.subscription.Subscription.StreamInfo;
+import io.vertx.mutiny.core.buffer.Buffer;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -31,6 +34,21 @@ class SubscriptionDecisionsTest {
         assertThat(Glob.matches("a/%2A", "a/*")).isTrue();
         assertThat(Glob.matches("a/%2A", "a/b")).isFalse();
         assertThat(Glob.matches("/events/*/", "events/a")).isTrue();
+        assertThat(Glob.matches("a/**/b/**/c", "a/x/b/y/z/c")).isTrue();
+        assertThat(Glob.matches("a/**/b/**/c", "a/x/c/y/b")).isFalse();
+    }
+
+    /**
+     * Twenty {@code **}s against forty segments that never match: backtracking would try about 10^16 splits;
+     * deciding each (pattern, path) position once answers at once. The limit only guards against a hang.
+     */
+    @Test
+    void globs_ofManyDoubleStars_areDecidedWithoutBacktracking() {
+        String pattern = "**/".repeat(20) + "never";
+        String path = "s/".repeat(40) + "last";
+        boolean matched = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> Glob.matches(pattern, path));
+        assertThat(matched).isFalse();
+        assertThat(Glob.matches(pattern, "s/".repeat(40) + "never")).isTrue();
     }
 
     @Test
@@ -43,7 +61,9 @@ class SubscriptionDecisionsTest {
         assertThat(WebhookUrls.rejection("http://10.0.0.1/hook", true)).isNotNull();
         for (String refused : List.of("https://10.0.0.1/h", "https://192.168.1.2/h", "https://172.16.0.1/h",
                 "https://169.254.169.254/latest", "https://127.0.0.1/h", "https://localhost/h", "https://[::1]/h",
-                "https://[fd00::1]/h", "https://[::ffff:10.0.0.1]/h", "https://100.64.0.1/h", "https://user@x.example/h",
+                "https://[fd00::1]/h", "https://[::ffff:10.0.0.1]/h", "https://[::10.0.0.1]/h",
+                "https://[64:ff9b::a9fe:a9fe]/h", "https://[64:ff9b:1::c0a8:101]/h", "https://[2002:7f00:1::1]/h",
+                "https://[2001:0:4136:e378:8000:63bf:f5ff:fffe]/h", "https://100.64.0.1/h", "https://user@x.example/h",
                 "ftp://x.example/h", "not a url")) {
             assertThat(WebhookUrls.rejection(refused, true)).as(refused).isNotNull();
         }
@@ -51,6 +71,27 @@ class SubscriptionDecisionsTest {
         assertThat(WebhookUrls.mayReceive(InetAddress.getByName("93.184.216.34"), "hooks.example.com", false)).isTrue();
         assertThat(WebhookUrls.mayReceive(InetAddress.getByName("127.0.0.1"), "localhost", true)).isTrue();
         assertThat(WebhookUrls.mayReceive(InetAddress.getByName("10.1.2.3"), "localhost", true)).isFalse();
+        // IPv6 forms that carry a public IPv4 address pass as that address does
+        assertThat(WebhookUrls.mayReceive(InetAddress.getByName("64:ff9b::5db8:d822"), "hooks.example.com", false)).isTrue();
+        assertThat(WebhookUrls.mayReceive(InetAddress.getByName("2002:5db8:d822::1"), "hooks.example.com", false)).isTrue();
+        assertThat(WebhookUrls.mayReceive(InetAddress.getByName("2606:4700::1111"), "hooks.example.com", false)).isTrue();
+    }
+
+    /** A receiver's answer is kept up to 64 KiB; a longer one is kept as nothing, not in part. */
+    @Test
+    void webhookAnswers_areKeptUpTo64KiB_andLongerOnesNotAtAll() {
+        WebhookSender.Bounded fits = new WebhookSender.Bounded();
+        fits.add(Buffer.buffer("{\"done\":"));
+        fits.add(Buffer.buffer("true}"));
+        assertThat(new String(fits.bytes(), StandardCharsets.UTF_8)).isEqualTo("{\"done\":true}");
+        WebhookSender.Bounded tooLong = new WebhookSender.Bounded();
+        tooLong.add(Buffer.buffer("{\"done\":true,\"pad\":\""));
+        tooLong.add(Buffer.buffer("x".repeat(WebhookSender.MAX_ANSWER)));
+        tooLong.add(Buffer.buffer("\"}"));
+        assertThat(tooLong.bytes()).isEmpty();
+        WebhookSender.Bounded exactly = new WebhookSender.Bounded();
+        exactly.add(Buffer.buffer("x".repeat(WebhookSender.MAX_ANSWER)));
+        assertThat(exactly.bytes()).hasSize(WebhookSender.MAX_ANSWER);
     }
 
     @Test
@@ -116,16 +157,35 @@ class SubscriptionDecisionsTest {
     @Test
     void pendingWork_isATailPastTheCursor_andAnEmptyOrMissingPathHasNone() {
         List<StreamInfo> infos = Subscription.infos(List.of(
-                new Link("a", true, false, "0000000000000000_0000000000000002"),
-                new Link("b", false, true, Subscription.BEFORE_FIRST),
-                new Link("c", false, true, "0000000000000000_0000000000000000"),
-                new Link("empty", false, true, Subscription.BEFORE_FIRST)),
-                Map.of("a", 2L, "b", 1L, "empty", 0L));
+                new Link("a", true, false, "0000000000000000_0000000000000002", "ds~a"),
+                new Link("b", false, true, Subscription.BEFORE_FIRST, null),
+                new Link("c", false, true, "0000000000000000_0000000000000000", null),
+                new Link("empty", false, true, Subscription.BEFORE_FIRST, null)),
+                Map.of("a", new Tail("ds~a", 2), "b", new Tail("ds~b", 1), "empty", new Tail("ds~e", 0)));
         assertThat(infos).extracting(StreamInfo::hasPending).containsExactly(false, true, false, false);
         assertThat(infos).extracting(StreamInfo::linkType).containsExactly("explicit", "glob", "glob", "glob");
         assertThat(infos.get(2).tailOffset()).isEqualTo("0000000000000000_0000000000000000");
         assertThat(Subscription.pending(infos)).isTrue();
         assertThat(Subscription.firstPending(infos)).isEqualTo("b");
         assertThat(Subscription.pending(infos.subList(0, 1))).isFalse();
+    }
+
+    /**
+     * A cursor belongs to the incarnation it was taken on: once the path was deleted or expired and created
+     * again, its messages are pending from the first, however far the old cursor was.
+     */
+    @Test
+    void aCursorOfAnEarlierIncarnation_isBeforeTheNewOnesFirstMessage() {
+        List<StreamInfo> infos = Subscription.infos(List.of(
+                new Link("recreated", false, true, "0000000000000000_0000000000000009", "ds~old"),
+                new Link("same", false, true, "0000000000000000_0000000000000003", "ds~same"),
+                new Link("gone", false, true, "0000000000000000_0000000000000009", "ds~gone")),
+                Map.of("recreated", new Tail("ds~new", 2), "same", new Tail("ds~same", 3)));
+        assertThat(infos).extracting(StreamInfo::ackedOffset)
+                .containsExactly(Subscription.BEFORE_FIRST, "0000000000000000_0000000000000003", "0000000000000000_0000000000000009");
+        assertThat(infos).extracting(StreamInfo::hasPending).containsExactly(true, false, false);
+        assertThat(infos).extracting(StreamInfo::streamId).containsExactly("ds~new", "ds~same", null);
+        assertThat(Subscription.tails(infos).get("recreated"))
+                .isEqualTo(new Subscription.Position("0000000000000000_0000000000000002", "ds~new"));
     }
 }

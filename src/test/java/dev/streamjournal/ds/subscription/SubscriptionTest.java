@@ -9,6 +9,16 @@ import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.startsWith;
 
 import dev.streamjournal.support.Db;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import jakarta.inject.Inject;
@@ -121,6 +131,154 @@ class SubscriptionTest {
                 .body("streams[0].acked_offset", equalTo("0000000000000000_0000000000000002"));
         given().delete(sub(id)).then().statusCode(204);
         given().get(sub(id)).then().statusCode(404);
+    }
+
+    /**
+     * A wake event that could not be written (here: the wake stream was closed) is not lost for good: an
+     * unclaimed wake is due at the claim timeout, and then the sweep announces the next generation.
+     */
+    @Test
+    void pullWake_whoseWakeEventWasLost_isAnnouncedAgainOnceItsClaimIsDue() {
+        String prefix = id("lost");
+        String wakeStream = prefix + "/wake";
+        String path = prefix + "/events/a";
+        String id = id("pull");
+        given().contentType("application/json").body("[]").put(ROOT + wakeStream).then().statusCode(201);
+        given().header("Stream-Closed", "true").post(ROOT + wakeStream).then().statusCode(204);
+        given().contentType("application/json").body(Map.of("type", "pull-wake", "pattern", prefix + "/events/*",
+                "wake_stream", wakeStream, "lease_ttl_ms", 1000)).put(sub(id)).then().statusCode(201);
+        given().contentType("application/json").body("{\"n\":1}").put(ROOT + path).then().statusCode(201);
+
+        // generation 1 is issued, its event refused by the closed stream; it is due in about a minute
+        await().atMost(Duration.ofSeconds(10)).until(() -> db.scalarLong(
+                "select generation from ds_subscriptions where subscription_id = $1", id) == 1);
+        assertThat(db.scalarLong("select extract(epoch from lease_expires_at - now())::bigint from ds_subscriptions"
+                + " where subscription_id = $1", id)).isBetween(30L, 61L);
+        given().get(ROOT + wakeStream).then().statusCode(200).body("$", hasSize(0));
+
+        // the wake stream is back; the minute passes (the deadline is moved, not waited for)
+        given().delete(ROOT + wakeStream).then().statusCode(204);
+        given().contentType("application/json").body("[]").put(ROOT + wakeStream).then().statusCode(201);
+        db.scalarLong("with due as (update ds_subscriptions set lease_expires_at = now() - interval '1 second'"
+                + " where subscription_id = $1 returning 1) select count(*) from due", id);
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            service.sweep().await().atMost(Duration.ofSeconds(10));
+            return wakes(wakeStream).size() == 1;
+        });
+        assertThat(wakes(wakeStream)).extracting(wake -> wake.get("generation")).containsExactly(2);
+        JsonPath claim = given().contentType("application/json").body(Map.of("worker", "w1"))
+                .post(sub(id) + "/claim").then().statusCode(200).extract().jsonPath();
+        assertThat(claim.getLong("generation")).isEqualTo(2);
+        given().delete(sub(id)).then().statusCode(204);
+    }
+
+    /**
+     * A path linked at the moment its subscription is deleted: the link's insert holds a key share on the
+     * subscription, the delete waits for it and then takes the link with it, instead of failing on the
+     * foreign key.
+     */
+    @Test
+    void delete_whileALinkIsBeingInserted_waitsAndTakesTheLinkWithIt() throws Exception {
+        String prefix = id("del");
+        String id = id("pull");
+        given().contentType("application/json").body("[]").put(ROOT + prefix + "/wake").then().statusCode(201);
+        given().contentType("application/json").body(Map.of("type", "pull-wake", "pattern", prefix + "/events/*",
+                "wake_stream", prefix + "/wake")).put(sub(id)).then().statusCode(201);
+        Row row = db.rows("select sub_key, tenant from ds_subscriptions where subscription_id = $1", id).get(0);
+        String subKey = row.getString("sub_key");
+        SqlConnection linking = db.pool().getConnection().await().atMost(Duration.ofSeconds(10));
+        try {
+            linking.query("begin").execute().await().atMost(Duration.ofSeconds(10));
+            linking.preparedQuery("insert into ds_subscription_links (sub_key, tenant, path, explicit, glob, acked_offset)"
+                    + " values ($1, $2, $3, false, true, '-1')").execute(Tuple.of(subKey, row.getString("tenant"),
+                            prefix + "/events/new")).await().atMost(Duration.ofSeconds(10));
+            CompletableFuture<Integer> deleting = CompletableFuture.supplyAsync(() -> given().delete(sub(id)).statusCode());
+            await().atMost(Duration.ofSeconds(10)).until(() -> db.scalarLong("select count(*) from pg_stat_activity"
+                    + " where wait_event_type = 'Lock' and query like 'delete from ds_subscriptions%'") == 1);
+            linking.query("commit").execute().await().atMost(Duration.ofSeconds(10));
+            assertThat(deleting.get(10, TimeUnit.SECONDS)).isEqualTo(204);
+        } finally {
+            linking.close().await().atMost(Duration.ofSeconds(10));
+        }
+        assertThat(db.scalarLong("select count(*) from ds_subscription_links where sub_key = $1", subKey)).isZero();
+        given().get(sub(id)).then().statusCode(404);
+    }
+
+    /**
+     * A webhook receiver that takes the request and never answers: the delivery fails at the delivery
+     * timeout, its connection is closed (not left in the pool), and the subscription shows {@code failed}.
+     */
+    @Test
+    void webhook_toAReceiverThatNeverAnswers_failsAtTheTimeout_andDropsTheConnection() throws Exception {
+        String prefix = id("hang");
+        String id = id("hook");
+        try (ServerSocket receiver = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<Integer> afterRequest = CompletableFuture.supplyAsync(() -> {
+                try (Socket connection = receiver.accept()) {
+                    InputStream in = connection.getInputStream();
+                    byte[] buffer = new byte[8192];
+                    int read;
+                    int total = 0;
+                    // read the request, answer nothing; -1 once the service closes the connection
+                    while ((read = in.read(buffer)) >= 0) {
+                        total += read;
+                    }
+                    return total;
+                } catch (IOException e) {
+                    return -1;
+                }
+            });
+            given().contentType("application/json").body(Map.of("type", "webhook", "pattern", prefix + "/*",
+                    "webhook", Map.of("url", "http://127.0.0.1:" + receiver.getLocalPort() + "/hook")))
+                    .put(sub(id)).then().statusCode(201);
+            given().contentType("application/json").body("{\"n\":1}").put(ROOT + prefix + "/a").then().statusCode(201);
+            assertThat(afterRequest.get(30, TimeUnit.SECONDS)).as("bytes of the request before the close").isPositive();
+            await().atMost(Duration.ofSeconds(30)).until(() -> "failed".equals(
+                    given().get(sub(id)).then().statusCode(200).extract().path("status")));
+        }
+        given().delete(sub(id)).then().statusCode(204);
+    }
+
+    /**
+     * A cursor belongs to one incarnation of its path: after the path expired and was created again, the
+     * new messages are pending from the first, though the old cursor was past them.
+     */
+    @Test
+    void aPathCreatedAgainAfterItExpired_isPendingFromItsFirstMessage() {
+        String prefix = id("again");
+        String wakeStream = prefix + "/wake";
+        String path = prefix + "/events/a";
+        String id = id("pull");
+        given().contentType("application/json").body("[]").put(ROOT + wakeStream).then().statusCode(201);
+        given().contentType("application/json").body(Map.of("type", "pull-wake", "pattern", prefix + "/events/*",
+                "wake_stream", wakeStream)).put(sub(id)).then().statusCode(201);
+        given().contentType("application/json").body("[{\"n\":1}]").put(ROOT + path).then().statusCode(201);
+        await().atMost(Duration.ofSeconds(10)).until(() -> wakes(wakeStream).size() == 1);
+        JsonPath first = given().contentType("application/json").body(Map.of("worker", "w1"))
+                .post(sub(id) + "/claim").then().statusCode(200).extract().jsonPath();
+        String tail = first.getString("streams[0].tail_offset");
+        assertThat(tail).isEqualTo("0000000000000000_0000000000000001");
+        given().header("Authorization", "Bearer " + first.getString("token")).contentType("application/json")
+                .body(Map.of("wake_id", first.getString("wake_id"), "generation", 1, "done", true,
+                        "acks", List.of(Map.of("stream", path, "offset", tail))))
+                .log().ifValidationFails().post(sub(id) + "/ack").then().log().ifValidationFails().statusCode(200);
+
+        // the path expires (its expiry is moved, not waited for) and is created again with one message: by
+        // its offset alone the old cursor would have covered it
+        db.scalarLong("with gone as (update ds_streams set expires_at = now() - interval '1 second'"
+                + " where path = $1 and deleted_at is null returning 1) select count(*) from gone", path);
+        given().contentType("application/json").body("[{\"n\":3}]").put(ROOT + path).then().statusCode(201);
+        await().atMost(Duration.ofSeconds(10)).until(() -> wakes(wakeStream).size() == 2);
+        JsonPath second = given().contentType("application/json").body(Map.of("worker", "w1"))
+                .post(sub(id) + "/claim").then().statusCode(200).extract().jsonPath();
+        assertThat(second.getLong("generation")).isEqualTo(2);
+        assertThat(second.getString("streams[0].acked_offset")).isEqualTo("-1");
+        assertThat(second.getString("streams[0].tail_offset")).isEqualTo("0000000000000000_0000000000000001");
+        given().header("Authorization", "Bearer " + second.getString("token")).contentType("application/json")
+                .body(Map.of("wake_id", second.getString("wake_id"), "generation", 2, "done", true,
+                        "acks", List.of(Map.of("stream", path, "offset", "0000000000000000_0000000000000001"))))
+                .post(sub(id) + "/ack").then().statusCode(200).body("next_wake", equalTo(false));
+        given().delete(sub(id)).then().statusCode(204);
     }
 
     private static List<Map<String, Object>> wakes(String wakeStream) {
