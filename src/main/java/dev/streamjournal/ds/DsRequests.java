@@ -15,6 +15,12 @@ final class DsRequests {
         }
     }
 
+    /** The longest TTL, 100 years: an expiry past PostgreSQL's timestamps would fail the write. */
+    static final long MAX_TTL_SECONDS = 100L * 365 * 24 * 3600;
+
+    /** The latest expiry: the end of year 9999, the last an RFC 3339 timestamp writes with four digits. */
+    static final Instant MAX_EXPIRES_AT = Instant.parse("9999-12-31T23:59:59Z");
+
     private DsRequests() {
     }
 
@@ -29,15 +35,17 @@ final class DsRequests {
         Long ttl = null;
         if (ttlHeader != null) {
             ttl = DsHeaders.decimal(ttlHeader.trim());
-            if (ttl == null) {
-                return problem(DsReply.badRequest("invalid-ttl", "Stream-TTL must be a non-negative decimal integer"));
+            if (ttl == null || ttl > MAX_TTL_SECONDS) {
+                return problem(DsReply.badRequest("invalid-ttl",
+                        "Stream-TTL must be a non-negative decimal integer of at most " + MAX_TTL_SECONDS + " seconds"));
             }
         }
         Instant expiresAt = null;
         if (expiresHeader != null) {
             expiresAt = DsHeaders.timestamp(expiresHeader);
-            if (expiresAt == null) {
-                return problem(DsReply.badRequest("invalid-expires-at", "Stream-Expires-At must be an RFC 3339 timestamp"));
+            if (expiresAt == null || expiresAt.isAfter(MAX_EXPIRES_AT)) {
+                return problem(DsReply.badRequest("invalid-expires-at",
+                        "Stream-Expires-At must be an RFC 3339 timestamp no later than " + MAX_EXPIRES_AT));
             }
         }
         if (ttl != null && expiresAt != null) {

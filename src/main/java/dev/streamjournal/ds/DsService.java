@@ -96,8 +96,31 @@ public class DsService {
                                     ? insert(connection, caller, sessionId, request, request.contentType(),
                                             request.ttlSeconds(), request.expiresAt(), null, null, announce)
                                     : fork(connection, caller, sessionId, request, now, announce));
-                        })))
-                .invoke(() -> announce(announce[0], tenant, request.path(), false));
+                        }))
+                        .chain(DsService::rollBackIfRefused))
+                .onFailure(Refused.class).recoverWithItem(failure -> ((Refused) failure).reply)
+                .invoke(reply -> {
+                    if (reply.status < 400) {
+                        announce(announce[0], tenant, request.path(), false);
+                    }
+                });
+    }
+
+    /**
+     * A create refused after its first writes (the path's session row, an expired incarnation retired):
+     * the refusal fails the transaction, which rolls back, so that a refused request writes nothing.
+     */
+    private static final class Refused extends RuntimeException {
+        private final transient DsReply reply;
+
+        Refused(DsReply reply) {
+            super(null, null, false, false);
+            this.reply = reply;
+        }
+    }
+
+    private static Uni<DsReply> rollBackIfRefused(DsReply reply) {
+        return reply.status >= 400 ? Uni.createFrom().failure(new Refused(reply)) : Uni.createFrom().item(reply);
     }
 
     /**

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.streamjournal.ds.ProducerDecision.State;
 import dev.streamjournal.ds.ProducerDecision.Verdict;
+import io.vertx.core.MultiMap;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
@@ -96,5 +97,23 @@ class DsDecisionsTest {
 
     static String text(byte[] bytes) {
         return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    /** An expiry PostgreSQL could not store is a bad request, not a failed write. */
+    @Test
+    void expiries_pastWhatTheDatabaseStores_areBadRequests() {
+        MultiMap ok = MultiMap.caseInsensitiveMultiMap().add("Stream-TTL", String.valueOf(DsRequests.MAX_TTL_SECONDS));
+        assertThat(DsRequests.create("a", "/ds/v1/stream/a", ok, new byte[0]).problem()).isNull();
+        for (MultiMap bad : List.of(
+                MultiMap.caseInsensitiveMultiMap().add("Stream-TTL", String.valueOf(DsRequests.MAX_TTL_SECONDS + 1)),
+                MultiMap.caseInsensitiveMultiMap().add("Stream-TTL", "9007199254740991"),
+                MultiMap.caseInsensitiveMultiMap().add("Stream-Expires-At", "+294277-01-01T00:00:00Z"),
+                MultiMap.caseInsensitiveMultiMap().add("Stream-Expires-At", "10000-01-01T00:00:00Z"))) {
+            DsReply problem = DsRequests.create("a", "/ds/v1/stream/a", bad, new byte[0]).problem();
+            assertThat(problem).as(bad.toString()).isNotNull();
+            assertThat(problem.status).isEqualTo(400);
+        }
+        assertThat(DsRequests.create("a", "/ds/v1/stream/a",
+                MultiMap.caseInsensitiveMultiMap().add("Stream-Expires-At", "9999-12-31T23:59:59Z"), new byte[0]).problem()).isNull();
     }
 }
