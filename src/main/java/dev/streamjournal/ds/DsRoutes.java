@@ -46,8 +46,52 @@ public class DsRoutes {
     }
 
     void route(@Observes Router router) {
+        // two routes: Vert.x takes a body handler only first on its route
+        router.route("/ds/*").handler(this::admit);
         router.route("/ds/*").handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()))
                 .handler(this::handle);
+    }
+
+    /**
+     * A write to a stream is refused before its body is read when its token is missing or lacks the
+     * producer role: an anonymous client cannot make a replica buffer a body it will refuse. (The control
+     * paths check their own tokens; reads have no body.)
+     */
+    private void admit(RoutingContext context) {
+        HttpMethod method = context.request().method();
+        String raw = context.request().path();
+        boolean write = method == HttpMethod.PUT || method == HttpMethod.POST || method == HttpMethod.DELETE;
+        if (!write || !raw.startsWith(PREFIX) || raw.startsWith(PREFIX + RESERVED + "/") || raw.equals(PREFIX + RESERVED)) {
+            context.next();
+            return;
+        }
+        Uni<SecurityIdentity> identity = context.get(QuarkusHttpUser.DEFERRED_IDENTITY_KEY);
+        (identity == null ? Uni.createFrom().<SecurityIdentity>nullItem() : identity)
+                .subscribe().with(who -> {
+                    DsReply refusal = refusal(who, Roles.PRODUCER);
+                    if (refusal == null) {
+                        context.next();
+                    } else {
+                        securityHeaders(context);
+                        // the body is not read: the connection closes after the answer
+                        context.response().putHeader("Connection", "close");
+                        write(context, refusal);
+                    }
+                }, failure -> {
+                    securityHeaders(context);
+                    context.response().putHeader("Connection", "close");
+                    write(context, failure(failure));
+                });
+    }
+
+    /** 401 without a caller, 403 without {@code role}; null when the request may go on. */
+    private static DsReply refusal(SecurityIdentity identity, String role) {
+        if (Callers.of(identity) == null) {
+            return DsReply.problem(401, "unauthorized", "Unauthorized", "a bearer token is required")
+                    .header("WWW-Authenticate", "Bearer");
+        }
+        return identity.hasRole(role) ? null
+                : DsReply.problem(403, "forbidden", "Forbidden", "the token's groups do not allow this request");
     }
 
     private void handle(RoutingContext context) {
@@ -88,16 +132,11 @@ public class DsRoutes {
             return Uni.createFrom().item(DsReply.problem(405, "method-not-allowed", "Method not allowed",
                     "the method is not one of the protocol's"));
         }
+        DsReply refused = refusal(identity, writes ? Roles.PRODUCER : Roles.READER);
+        if (refused != null) {
+            return Uni.createFrom().item(refused);
+        }
         Caller caller = Callers.of(identity);
-        if (caller == null) {
-            return Uni.createFrom().item(DsReply.problem(401, "unauthorized", "Unauthorized",
-                    "a bearer token is required").header("WWW-Authenticate", "Bearer"));
-        }
-        String role = writes ? Roles.PRODUCER : Roles.READER;
-        if (!identity.hasRole(role)) {
-            return Uni.createFrom().item(DsReply.problem(403, "forbidden", "Forbidden",
-                    "the token's groups do not allow this request"));
-        }
         MultiMap headers = context.request().headers();
         byte[] body = context.body() == null || context.body().buffer() == null ? new byte[0]
                 : context.body().buffer().getBytes();
