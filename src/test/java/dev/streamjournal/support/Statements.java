@@ -165,6 +165,9 @@ public final class Statements {
         use("SubscriptionRepository.CHECKED", one, "dss");
         use("SubscriptionRepository.CONCERNED", all, "default", "events/a");
         use("SubscriptionRepository.UNLINK_PATH", all, "default", "events/a");
+        use("SubscriptionRepository.WAKE_STREAMS", all, "default");
+        use("SubscriptionRepository.IS_WAKE_STREAM", all, "default", "events/a");
+        use("SubscriptionRepository.UNLINK_BY_PATTERN", all, "default", "events/a");
         use("SubscriptionRepository.EXPIRED", all, 100);
         use("SubscriptionRepository.DUE", all, 100);
         use("SubscriptionRepository.UNCHECKED", all, 10.0, 100);

@@ -18,6 +18,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A subscription as stored: its configuration and its wake state. The decisions on that state (which
@@ -110,6 +111,14 @@ record Subscription(String subKey, String tenant, String id, String type, String
 
     boolean matches(String path) {
         return pattern != null && mayLink(path) && Glob.matches(pattern, path);
+    }
+
+    /**
+     * The paths a pattern may link of those it matches: no wake stream of the tenant's subscriptions, or two
+     * subscriptions whose patterns cover each other's wake streams would wake each other for ever.
+     */
+    static List<String> withoutWakeStreams(List<String> matched, Set<String> wakeStreams) {
+        return matched.stream().filter(path -> !wakeStreams.contains(path)).toList();
     }
 
     /**

@@ -10,7 +10,9 @@ import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The SQL of subscriptions. A subscription's statements name its key first ({@code sub_key = $1}), so that
@@ -123,6 +125,21 @@ public class SubscriptionRepository {
               from ds_subscriptions s
               left join ds_subscription_links l on l.sub_key = s.sub_key and l.path = $2
              where s.tenant = $1 and (s.pattern is not null or l.path is not null)
+            """;
+
+    /** A path that became a wake stream leaves the patterns that linked it (explicit links stay). */
+    static final String UNLINK_BY_PATTERN = """
+            delete from ds_subscription_links where tenant = $1 and path = $2 and not explicit
+            """;
+
+    /** Whether a path is the wake stream of one of the tenant's subscriptions. */
+    static final String IS_WAKE_STREAM = """
+            select count(*) > 0 as wake from ds_subscriptions where tenant = $1 and wake_stream = $2
+            """;
+
+    /** The wake streams of a tenant's subscriptions. */
+    static final String WAKE_STREAMS = """
+            select wake_stream from ds_subscriptions where tenant = $1 and wake_stream is not null
             """;
 
     /** A removed path leaves every subscription of its tenant. */
@@ -238,6 +255,23 @@ public class SubscriptionRepository {
     /** The subscriptions a change of a path concerns, each with whether it links the path already (and by its pattern). */
     Uni<RowSet<Row>> concerned(SqlClient client, String tenant, String path) {
         return client.preparedQuery(CONCERNED).execute(Tuple.of(tenant, path));
+    }
+
+    Uni<Set<String>> wakeStreams(SqlClient client, String tenant) {
+        return client.preparedQuery(WAKE_STREAMS).execute(Tuple.of(tenant)).map(rows -> {
+            Set<String> paths = new HashSet<>();
+            rows.forEach(row -> paths.add(row.getString("wake_stream")));
+            return paths;
+        });
+    }
+
+    Uni<Boolean> isWakeStream(SqlClient client, String tenant, String path) {
+        return client.preparedQuery(IS_WAKE_STREAM).execute(Tuple.of(tenant, path))
+                .map(rows -> rows.iterator().next().getBoolean("wake"));
+    }
+
+    Uni<Void> unlinkByPattern(SqlClient client, String tenant, String path) {
+        return client.preparedQuery(UNLINK_BY_PATTERN).execute(Tuple.of(tenant, path)).replaceWithVoid();
     }
 
     Uni<Void> unlinkPath(SqlClient client, String tenant, String path) {

@@ -29,6 +29,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
@@ -113,7 +114,22 @@ public class SubscriptionService {
                                 .chain(inserted -> repository.lock(connection, subKey).chain(subscription -> inserted
                                         ? backfill(connection, subscription, spec)
                                                 .chain(() -> serialize(connection, subscription, 201, key))
-                                        : confirm(connection, subscription, spec, key))))));
+                                        : confirm(connection, subscription, spec, key))))))
+                .invoke(reply -> {
+                    if (reply.status == 201 && spec.wakeStream() != null) {
+                        unlinkWakeStream(caller.tenant(), spec.wakeStream());
+                    }
+                });
+    }
+
+    /**
+     * After a pull-wake subscription's commit: the patterns that linked its wake stream as a data path let
+     * go of it (an explicit link stays), so that its wake events wake nobody else.
+     */
+    private void unlinkWakeStream(String tenant, String wakeStream) {
+        repository.unlinkByPattern(pool, tenant, wakeStream).subscribe().with(ignored -> { },
+                failure -> LOG.warnf("the patterns linking the wake stream %s were not unlinked: %s", wakeStream,
+                        failure.toString()));
     }
 
     private Uni<DsReply> confirm(SqlConnection connection, Subscription existing, SubscriptionSpec spec,
@@ -132,15 +148,25 @@ public class SubscriptionService {
         if (spec.pattern() == null) {
             return linked;
         }
-        return linked.chain(() -> streams.paths(connection, subscription.tenant(), EPOCH)).chain(tails -> {
-            List<String> matching = tails.keySet().stream().filter(subscription::matches).sorted().toList();
-            return linkAt(connection, subscription, false, matching, tails);
-        });
+        return linked.chain(() -> streams.paths(connection, subscription.tenant(), EPOCH))
+                .chain(tails -> matching(connection, subscription, tails.keySet())
+                        .chain(matching -> linkAt(connection, subscription, false, matching, tails)));
     }
 
     private Uni<Void> linkAtTails(SqlConnection connection, Subscription subscription, List<String> paths) {
         return streams.tails(connection, subscription.tenant(), paths)
                 .chain(tails -> linkAt(connection, subscription, true, paths, tails));
+    }
+
+    /**
+     * The paths the pattern links, in order: those it matches that are no wake stream of the tenant's
+     * subscriptions (the wake streams are read only when there are such paths).
+     */
+    private Uni<List<String>> matching(SqlConnection connection, Subscription subscription, Collection<String> paths) {
+        List<String> matched = paths.stream().filter(subscription::matches).sorted().toList();
+        return matched.isEmpty() ? Uni.createFrom().item(matched)
+                : repository.wakeStreams(connection, subscription.tenant())
+                        .map(wakeStreams -> Subscription.withoutWakeStreams(matched, wakeStreams));
     }
 
     /** Links paths at their tails, on their incarnations; a path without a stream at zero, on none yet. */
@@ -352,26 +378,37 @@ public class SubscriptionService {
 
     /** A change on this replica: a removed path leaves its subscriptions; new messages may wake them. */
     void onChange(@Observes DsPathChange change) {
-        Uni<Void> work = change.removed() ? repository.unlinkPath(pool, change.tenant(), change.path())
-                : repository.concerned(pool, change.tenant(), change.path()).chain(rows -> {
-                    List<Uni<Void>> wakes = new ArrayList<>();
-                    for (Row row : rows) {
-                        Subscription subscription = Subscription.of(row);
-                        boolean linked = row.getBoolean("linked");
-                        boolean matched = subscription.matches(change.path());
-                        if (!subscription.mayLink(change.path()) || !linked && !matched) {
-                            continue;
-                        }
-                        Uni<Void> link = matched && !Boolean.TRUE.equals(row.getBoolean("linked_by_glob"))
-                                ? linkBeforeFirst(pool, subscription, List.of(change.path()))
-                                : Uni.createFrom().voidItem();
-                        wakes.add(link.chain(() -> wake(subscription.subKey())));
-                    }
-                    return wakes.isEmpty() ? Uni.createFrom().voidItem()
-                            : Uni.join().all(wakes).andCollectFailures().replaceWithVoid();
+        String path = change.path();
+        Uni<Void> work = change.removed() ? repository.unlinkPath(pool, change.tenant(), path)
+                : repository.concerned(pool, change.tenant(), path).chain(rows -> {
+                    List<Row> concerned = new ArrayList<>();
+                    rows.forEach(concerned::add);
+                    // a pattern never links a wake stream; asked only when a pattern would link the path
+                    boolean newByPattern = concerned.stream().anyMatch(row -> !Boolean.TRUE.equals(row.getBoolean("linked_by_glob"))
+                            && Subscription.of(row).matches(path));
+                    return (newByPattern ? repository.isWakeStream(pool, change.tenant(), path) : Uni.createFrom().item(false))
+                            .chain(wakeStream -> wakeAll(concerned, path, wakeStream));
                 });
         work.subscribe().with(ignored -> { }, failure -> LOG.warnf("subscriptions of %s not woken: %s (the sweep retries)",
-                change.path(), failure.toString()));
+                path, failure.toString()));
+    }
+
+    /** Links {@code path} to the patterns that match it (unless it is a wake stream), then wakes its subscriptions. */
+    private Uni<Void> wakeAll(List<Row> concerned, String path, boolean wakeStream) {
+        List<Uni<Void>> wakes = new ArrayList<>();
+        for (Row row : concerned) {
+            Subscription subscription = Subscription.of(row);
+            boolean linked = row.getBoolean("linked");
+            boolean matched = !wakeStream && subscription.matches(path);
+            if (!subscription.mayLink(path) || !linked && !matched) {
+                continue;
+            }
+            Uni<Void> link = matched && !Boolean.TRUE.equals(row.getBoolean("linked_by_glob"))
+                    ? linkBeforeFirst(pool, subscription, List.of(path))
+                    : Uni.createFrom().voidItem();
+            wakes.add(link.chain(() -> wake(subscription.subKey())));
+        }
+        return wakes.isEmpty() ? Uni.createFrom().voidItem() : Uni.join().all(wakes).andCollectFailures().replaceWithVoid();
     }
 
     /** Wakes an idle subscription with pending work. */
@@ -569,11 +606,8 @@ public class SubscriptionService {
                     Uni<Void> discovered = subscription.pattern() == null ? Uni.createFrom().voidItem()
                             : streams.paths(connection, subscription.tenant(), OffsetDateTime.ofInstant(
                                             subscription.checkedAt().minusSeconds(DISCOVERY_SLACK_SECONDS), ZoneOffset.UTC))
-                                    .chain(tails -> {
-                                        List<String> matching = tails.keySet().stream().filter(subscription::matches)
-                                                .sorted().toList();
-                                        return linkBeforeFirst(connection, subscription, matching);
-                                    });
+                                    .chain(tails -> matching(connection, subscription, tails.keySet()))
+                                    .chain(matching -> linkBeforeFirst(connection, subscription, matching));
                     return repository.checked(connection, subKey).chain(() -> discovered)
                             .chain(() -> subscription.idle() ? nextWake(connection, subscription)
                                     : Uni.createFrom().<Wake>nullItem());

@@ -281,6 +281,40 @@ class SubscriptionTest {
         given().delete(sub(id)).then().statusCode(204);
     }
 
+    /**
+     * Two subscriptions whose patterns cover each other's wake streams: neither links a wake stream (the
+     * one created first lets go of the other's when that one is created), so their wake events wake nobody.
+     */
+    @Test
+    void patterns_neverLinkWakeStreams_soSubscriptionsCannotWakeEachOther() {
+        String prefix = id("ww");
+        for (String path : List.of(prefix + "/wa", prefix + "/wb")) {
+            given().contentType("application/json").body("[]").put(ROOT + path).then().statusCode(201);
+        }
+        given().contentType("application/json").body("{\"n\":1}").put(ROOT + prefix + "/data").then().statusCode(201);
+        String a = id("pull-a");
+        String b = id("pull-b");
+        given().contentType("application/json").body(Map.of("type", "pull-wake", "pattern", prefix + "/**",
+                "wake_stream", prefix + "/wa")).put(sub(a)).then().statusCode(201);
+        assertThat(linked(a)).as("before b exists, wb is a data path").containsExactly(prefix + "/data", prefix + "/wb");
+        given().contentType("application/json").body(Map.of("type", "pull-wake", "pattern", prefix + "/**",
+                "wake_stream", prefix + "/wb")).put(sub(b)).then().statusCode(201);
+        assertThat(linked(b)).containsExactly(prefix + "/data");
+        await().atMost(Duration.ofSeconds(10)).until(() -> linked(a).equals(List.of(prefix + "/data")));
+
+        // a new message wakes each once; their wake events (on wa and wb) link and wake nobody
+        given().contentType("application/json").body("{\"n\":2}").post(ROOT + prefix + "/data").then().statusCode(204);
+        await().atMost(Duration.ofSeconds(10)).until(() -> wakes(prefix + "/wa").size() == 1 && wakes(prefix + "/wb").size() == 1);
+        assertThat(linked(a)).containsExactly(prefix + "/data");
+        assertThat(linked(b)).containsExactly(prefix + "/data");
+        given().delete(sub(a)).then().statusCode(204);
+        given().delete(sub(b)).then().statusCode(204);
+    }
+
+    private static List<String> linked(String id) {
+        return given().get(sub(id)).then().statusCode(200).extract().jsonPath().getList("streams.path");
+    }
+
     private static List<Map<String, Object>> wakes(String wakeStream) {
         return given().get(ROOT + wakeStream).then().statusCode(200).extract().jsonPath().getList("$");
     }
