@@ -302,7 +302,11 @@ public class DsRepository {
                 (int) lastSeq, close)).replaceWithVoid();
     }
 
+    /** Records the writer's Stream-Seq and who closed the stream; nothing to do for an append with neither. */
     Uni<Void> afterWrite(SqlConnection connection, DsStream stream, String writerSeq, DsProducer closedBy) {
+        if (writerSeq == null && closedBy == null) {
+            return Uni.createFrom().voidItem();
+        }
         return connection.preparedQuery(AFTER_WRITE).execute(Tuple.tuple().addString(stream.sessionId())
                 .addString(stream.streamId()).addString(writerSeq)
                 .addString(closedBy == null ? null : closedBy.id())
