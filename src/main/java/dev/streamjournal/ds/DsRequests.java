@@ -18,7 +18,8 @@ final class DsRequests {
     /** The longest TTL, 100 years: an expiry past PostgreSQL's timestamps would fail the write. */
     static final long MAX_TTL_SECONDS = 100L * 365 * 24 * 3600;
 
-    /** The latest expiry: the end of year 9999, the last an RFC 3339 timestamp writes with four digits. */
+    /** The expiries an RFC 3339 timestamp writes with four digits: years 0001 to 9999. */
+    static final Instant MIN_EXPIRES_AT = Instant.parse("0001-01-01T00:00:00Z");
     static final Instant MAX_EXPIRES_AT = Instant.parse("9999-12-31T23:59:59Z");
 
     private DsRequests() {
@@ -43,9 +44,9 @@ final class DsRequests {
         Instant expiresAt = null;
         if (expiresHeader != null) {
             expiresAt = DsHeaders.timestamp(expiresHeader);
-            if (expiresAt == null || expiresAt.isAfter(MAX_EXPIRES_AT)) {
+            if (expiresAt == null || expiresAt.isBefore(MIN_EXPIRES_AT) || expiresAt.isAfter(MAX_EXPIRES_AT)) {
                 return problem(DsReply.badRequest("invalid-expires-at",
-                        "Stream-Expires-At must be an RFC 3339 timestamp no later than " + MAX_EXPIRES_AT));
+                        "Stream-Expires-At must be an RFC 3339 timestamp from " + MIN_EXPIRES_AT + " to " + MAX_EXPIRES_AT));
             }
         }
         if (ttl != null && expiresAt != null) {

@@ -11,6 +11,7 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -72,16 +73,18 @@ public class DsRoutes {
                     if (refusal == null) {
                         context.next();
                     } else {
-                        securityHeaders(context);
-                        // the body is not read: the connection closes after the answer
-                        context.response().putHeader("Connection", "close");
-                        write(context, refusal);
+                        refuseUnread(context, refusal);
                     }
-                }, failure -> {
-                    securityHeaders(context);
-                    context.response().putHeader("Connection", "close");
-                    write(context, failure(failure));
-                });
+                }, failure -> refuseUnread(context, failure(failure)));
+    }
+
+    /** Answers a request whose body is not read: an HTTP/1 connection closes after the answer. */
+    private static void refuseUnread(RoutingContext context, DsReply reply) {
+        securityHeaders(context);
+        if (context.request().version() != HttpVersion.HTTP_2) {
+            context.response().putHeader("Connection", "close");
+        }
+        write(context, reply);
     }
 
     /** 401 without a caller, 403 without {@code role}; null when the request may go on. */

@@ -242,7 +242,7 @@ class DurableStreamsDrillIT {
             String otherTenant = Tokens.bearer("ds-sub-other", Tokens.TENANT_B, "producer", "reader");
             String prefix = "hooks-" + System.nanoTime();
             String subscription = "__ds/subscriptions/indexer-" + System.nanoTime();
-            String config = "{\"type\":\"webhook\",\"pattern\":\"" + prefix + "/*\",\"lease_ttl_ms\":1000,"
+            String config = "{\"type\":\"webhook\",\"pattern\":\"" + prefix + "/*\",\"lease_ttl_ms\":10000,"
                     + "\"webhook\":{\"url\":\"http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook\"}}";
             Map<String, String> json = Map.of("Content-Type", "application/json");
 

@@ -108,7 +108,8 @@ class DsDecisionsTest {
                 MultiMap.caseInsensitiveMultiMap().add("Stream-TTL", String.valueOf(DsRequests.MAX_TTL_SECONDS + 1)),
                 MultiMap.caseInsensitiveMultiMap().add("Stream-TTL", "9007199254740991"),
                 MultiMap.caseInsensitiveMultiMap().add("Stream-Expires-At", "+294277-01-01T00:00:00Z"),
-                MultiMap.caseInsensitiveMultiMap().add("Stream-Expires-At", "10000-01-01T00:00:00Z"))) {
+                MultiMap.caseInsensitiveMultiMap().add("Stream-Expires-At", "10000-01-01T00:00:00Z"),
+                MultiMap.caseInsensitiveMultiMap().add("Stream-Expires-At", "-5000-01-01T00:00:00Z"))) {
             DsReply problem = DsRequests.create("a", "/ds/v1/stream/a", bad, new byte[0]).problem();
             assertThat(problem).as(bad.toString()).isNotNull();
             assertThat(problem.status).isEqualTo(400);

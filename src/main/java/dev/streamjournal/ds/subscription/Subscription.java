@@ -97,11 +97,13 @@ record Subscription(String subKey, String tenant, String id, String type, String
 
     /**
      * The deadline of a wake just issued, in seconds: a webhook's lease covers at least a whole delivery
-     * attempt (else the lease would end during it and a new wake go out with no backoff); a pull-wake
+     * attempt, its connect and its answer each within the delivery timeout (else the lease would end during
+     * it and a new wake go out with no backoff); a pull-wake
      * wake must be claimed within the claim timeout, or it is announced again.
      */
     double issuedLeaseSeconds(Duration deliveryTimeout, Duration claimTimeout) {
-        return webhook() ? Math.max(leaseSeconds(), deliveryTimeout.toMillis() / 1000.0 + 1) : claimTimeout.toMillis() / 1000.0;
+        return webhook() ? Math.max(leaseSeconds(), 2 * deliveryTimeout.toMillis() / 1000.0 + 1)
+                : claimTimeout.toMillis() / 1000.0;
     }
 
     /** Whether a path may be linked: the subscription's own wake stream never is (its wakes would wake it). */

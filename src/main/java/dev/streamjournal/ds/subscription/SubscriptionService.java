@@ -116,7 +116,7 @@ public class SubscriptionService {
                                                 .chain(() -> serialize(connection, subscription, 201, key))
                                         : confirm(connection, subscription, spec, key))))))
                 .invoke(reply -> {
-                    if (reply.status == 201 && spec.wakeStream() != null) {
+                    if (reply.status < 300 && spec.wakeStream() != null) {
                         unlinkWakeStream(caller.tenant(), spec.wakeStream());
                     }
                 });
@@ -369,7 +369,7 @@ public class SubscriptionService {
             }
             return Multi.createFrom().iterable(acks)
                     .onItem().transformToUniAndConcatenate(ack -> repository.ack(connection, subscription.subKey(),
-                            ack.path(), ack.offset(), byPath.get(ack.path()).streamId()))
+                            ack.path(), ack.offset(), incarnationAcked(subscription, byPath.get(ack.path()))))
                     .collect().last().replaceWith((SubscriptionError) null);
         });
     }
@@ -500,6 +500,16 @@ public class SubscriptionService {
     private static boolean doneIn(byte[] answer) {
         JsonNode json = SubscriptionSpec.object(answer);
         return json != null && json.path("done").asBoolean(false) && json.get("done").isBoolean();
+    }
+
+    /**
+     * The incarnation an ack's offset is of: the one the wake showed the worker (its snapshot), so that an
+     * offset of a path deleted and created again since counts against the old incarnation and the new one's
+     * messages stay pending; the live one where the wake did not show the path.
+     */
+    private static String incarnationAcked(Subscription subscription, StreamInfo info) {
+        Subscription.Position shown = subscription.snapshot().get(info.path());
+        return shown != null && shown.streamId() != null ? shown.streamId() : info.streamId();
     }
 
     /** A webhook answered {@code done}: the snapshot's tails are acked, and the next wake follows if due. */

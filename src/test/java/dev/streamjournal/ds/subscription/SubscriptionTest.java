@@ -282,6 +282,35 @@ class SubscriptionTest {
     }
 
     /**
+     * An ack counts against the incarnation its wake showed: the path expired and was created again while
+     * the worker held the wake, so its ack of the old offset leaves the new incarnation's message pending.
+     */
+    @Test
+    void anAckOfAnIncarnationGoneMeanwhile_leavesTheNewOnesMessagesPending() {
+        String prefix = id("gone");
+        String wakeStream = prefix + "/wake";
+        String path = prefix + "/events/a";
+        String id = id("pull");
+        given().contentType("application/json").body("[]").put(ROOT + wakeStream).then().statusCode(201);
+        given().contentType("application/json").body(Map.of("type", "pull-wake", "pattern", prefix + "/events/*",
+                "wake_stream", wakeStream)).put(sub(id)).then().statusCode(201);
+        given().contentType("application/json").body("[{\"n\":1}]").put(ROOT + path).then().statusCode(201);
+        await().atMost(Duration.ofSeconds(10)).until(() -> wakes(wakeStream).size() == 1);
+        JsonPath claim = given().contentType("application/json").body(Map.of("worker", "w1"))
+                .post(sub(id) + "/claim").then().statusCode(200).extract().jsonPath();
+
+        db.scalarLong("with gone as (update ds_streams set expires_at = now() - interval '1 second'"
+                + " where path = $1 and deleted_at is null returning 1) select count(*) from gone", path);
+        given().contentType("application/json").body("[{\"n\":2}]").put(ROOT + path).then().statusCode(201);
+        given().header("Authorization", "Bearer " + claim.getString("token")).contentType("application/json")
+                .body(Map.of("wake_id", claim.getString("wake_id"), "generation", 1, "done", true,
+                        "acks", List.of(Map.of("stream", path, "offset", "0000000000000000_0000000000000001"))))
+                .post(sub(id) + "/ack").then().statusCode(200).body("next_wake", equalTo(true));
+        await().atMost(Duration.ofSeconds(10)).until(() -> wakes(wakeStream).size() == 2);
+        given().delete(sub(id)).then().statusCode(204);
+    }
+
+    /**
      * Two subscriptions whose patterns cover each other's wake streams: neither links a wake stream (the
      * one created first lets go of the other's when that one is created), so their wake events wake nobody.
      */
