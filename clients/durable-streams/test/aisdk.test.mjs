@@ -9,6 +9,7 @@ import { AbstractChat, convertToModelMessages, generateId, streamText } from 'ai
 import { MockLanguageModelV3 } from 'ai/test';
 import { createDurableChatTransport, toDurableStreamResponse } from '@durable-streams/aisdk-transport';
 import { Service, front, token, until } from '../../js/test/harness.mjs';
+import { PlainState } from '../../js/test/aisdk/state.mjs';
 
 const auth = { Authorization: `Bearer ${token({ sub: 'ds-chat-app', tenant: 'ds-chat' })}` };
 let a;
@@ -27,33 +28,6 @@ afterAll(async () => {
   await reads?.close();
   await Promise.all([a?.stop(), b?.stop()]);
 });
-
-/** The chat state useChat keeps in React, as plain fields. */
-class PlainState {
-  constructor(messages = []) {
-    this.messages = messages;
-    this.status = 'ready';
-    this.error = undefined;
-  }
-
-  pushMessage(message) {
-    this.messages = [...this.messages, message];
-  }
-
-  popMessage() {
-    this.messages = this.messages.slice(0, -1);
-  }
-
-  replaceMessage(index, message) {
-    const messages = [...this.messages];
-    messages[index] = message;
-    this.messages = messages;
-  }
-
-  snapshot(value) {
-    return structuredClone(value);
-  }
-}
 
 /** A page's chat: useChat({ id, transport, resume: true }) without React. */
 class Chat extends AbstractChat {

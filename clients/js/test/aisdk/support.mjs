@@ -7,33 +7,7 @@ import { AbstractChat, createUIMessageStream, jsonSchema, streamText, tool } fro
 import { MockLanguageModelV3, simulateReadableStream } from 'ai/test';
 import { JournalClient } from '../../src/index.js';
 import { chatRoute } from '../../examples/ai-chat/route.mjs';
-
-/** The chat state useChat keeps in React, as plain fields. */
-class PlainState {
-  constructor(messages = []) {
-    this.messages = messages;
-    this.status = 'ready';
-    this.error = undefined;
-  }
-
-  pushMessage(message) {
-    this.messages = [...this.messages, message];
-  }
-
-  popMessage() {
-    this.messages = this.messages.slice(0, -1);
-  }
-
-  replaceMessage(index, message) {
-    const messages = [...this.messages];
-    messages[index] = message;
-    this.messages = messages;
-  }
-
-  snapshot(value) {
-    return structuredClone(value);
-  }
-}
+import { PlainState } from './state.mjs';
 
 /** A headless chat: `sendMessage`, `resumeStream`, `stop` as in useChat; `finishes` records each onFinish. */
 export class Chat extends AbstractChat {

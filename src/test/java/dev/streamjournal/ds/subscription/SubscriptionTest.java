@@ -9,22 +9,23 @@ import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.startsWith;
 
 import dev.streamjournal.support.Db;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import io.restassured.response.ValidatableResponse;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.path.json.JsonPath;
-import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -245,40 +246,22 @@ class SubscriptionTest {
      */
     @Test
     void aPathCreatedAgainAfterItExpired_isPendingFromItsFirstMessage() {
-        String prefix = id("again");
-        String wakeStream = prefix + "/wake";
-        String path = prefix + "/events/a";
-        String id = id("pull");
-        given().contentType("application/json").body("[]").put(ROOT + wakeStream).then().statusCode(201);
-        given().contentType("application/json").body(Map.of("type", "pull-wake", "pattern", prefix + "/events/*",
-                "wake_stream", wakeStream)).put(sub(id)).then().statusCode(201);
-        given().contentType("application/json").body("[{\"n\":1}]").put(ROOT + path).then().statusCode(201);
-        await().atMost(Duration.ofSeconds(10)).until(() -> wakes(wakeStream).size() == 1);
-        JsonPath first = given().contentType("application/json").body(Map.of("worker", "w1"))
-                .post(sub(id) + "/claim").then().statusCode(200).extract().jsonPath();
-        String tail = first.getString("streams[0].tail_offset");
+        Claimed first = claimedPullWake("again");
+        String tail = first.claim().getString("streams[0].tail_offset");
         assertThat(tail).isEqualTo("0000000000000000_0000000000000001");
-        given().header("Authorization", "Bearer " + first.getString("token")).contentType("application/json")
-                .body(Map.of("wake_id", first.getString("wake_id"), "generation", 1, "done", true,
-                        "acks", List.of(Map.of("stream", path, "offset", tail))))
-                .log().ifValidationFails().post(sub(id) + "/ack").then().log().ifValidationFails().statusCode(200);
+        ack(first.id(), first.claim(), 1, first.path(), tail).statusCode(200);
 
-        // the path expires (its expiry is moved, not waited for) and is created again with one message: by
-        // its offset alone the old cursor would have covered it
-        db.scalarLong("with gone as (update ds_streams set expires_at = now() - interval '1 second'"
-                + " where path = $1 and deleted_at is null returning 1) select count(*) from gone", path);
-        given().contentType("application/json").body("[{\"n\":3}]").put(ROOT + path).then().statusCode(201);
-        await().atMost(Duration.ofSeconds(10)).until(() -> wakes(wakeStream).size() == 2);
-        JsonPath second = given().contentType("application/json").body(Map.of("worker", "w1"))
-                .post(sub(id) + "/claim").then().statusCode(200).extract().jsonPath();
+        // the path expires and is created again with one message: by its offset alone the old cursor would
+        // have covered it
+        expireAndCreateAgain(first.path(), "[{\"n\":3}]");
+        await().atMost(Duration.ofSeconds(10)).until(() -> wakes(first.wakeStream()).size() == 2);
+        JsonPath second = claim(first.id());
         assertThat(second.getLong("generation")).isEqualTo(2);
         assertThat(second.getString("streams[0].acked_offset")).isEqualTo("-1");
         assertThat(second.getString("streams[0].tail_offset")).isEqualTo("0000000000000000_0000000000000001");
-        given().header("Authorization", "Bearer " + second.getString("token")).contentType("application/json")
-                .body(Map.of("wake_id", second.getString("wake_id"), "generation", 2, "done", true,
-                        "acks", List.of(Map.of("stream", path, "offset", "0000000000000000_0000000000000001"))))
-                .post(sub(id) + "/ack").then().statusCode(200).body("next_wake", equalTo(false));
-        given().delete(sub(id)).then().statusCode(204);
+        ack(first.id(), second, 2, first.path(), "0000000000000000_0000000000000001").statusCode(200)
+                .body("next_wake", equalTo(false));
+        given().delete(sub(first.id())).then().statusCode(204);
     }
 
     /**
@@ -287,7 +270,20 @@ class SubscriptionTest {
      */
     @Test
     void anAckOfAnIncarnationGoneMeanwhile_leavesTheNewOnesMessagesPending() {
-        String prefix = id("gone");
+        Claimed held = claimedPullWake("gone");
+        expireAndCreateAgain(held.path(), "[{\"n\":2}]");
+        ack(held.id(), held.claim(), 1, held.path(), "0000000000000000_0000000000000001").statusCode(200)
+                .body("next_wake", equalTo(true));
+        await().atMost(Duration.ofSeconds(10)).until(() -> wakes(held.wakeStream()).size() == 2);
+        given().delete(sub(held.id())).then().statusCode(204);
+    }
+
+    /** A pull-wake subscription over {@code <prefix>/events/*}, woken by one message on a path and claimed. */
+    private record Claimed(String id, String wakeStream, String path, JsonPath claim) {
+    }
+
+    private static Claimed claimedPullWake(String name) {
+        String prefix = id(name);
         String wakeStream = prefix + "/wake";
         String path = prefix + "/events/a";
         String id = id("pull");
@@ -296,18 +292,27 @@ class SubscriptionTest {
                 "wake_stream", wakeStream)).put(sub(id)).then().statusCode(201);
         given().contentType("application/json").body("[{\"n\":1}]").put(ROOT + path).then().statusCode(201);
         await().atMost(Duration.ofSeconds(10)).until(() -> wakes(wakeStream).size() == 1);
-        JsonPath claim = given().contentType("application/json").body(Map.of("worker", "w1"))
-                .post(sub(id) + "/claim").then().statusCode(200).extract().jsonPath();
+        return new Claimed(id, wakeStream, path, claim(id));
+    }
 
+    private static JsonPath claim(String id) {
+        return given().contentType("application/json").body(Map.of("worker", "w1"))
+                .post(sub(id) + "/claim").then().statusCode(200).extract().jsonPath();
+    }
+
+    /** Acks {@code offset} of {@code path} with done, for the wake of {@code claim}. */
+    private static ValidatableResponse ack(String id, JsonPath claim, long generation, String path, String offset) {
+        return given().header("Authorization", "Bearer " + claim.getString("token")).contentType("application/json")
+                .body(Map.of("wake_id", claim.getString("wake_id"), "generation", generation, "done", true,
+                        "acks", List.of(Map.of("stream", path, "offset", offset))))
+                .post(sub(id) + "/ack").then();
+    }
+
+    /** The path's stream expires (its expiry is moved, not waited for) and the path is created again. */
+    private void expireAndCreateAgain(String path, String body) {
         db.scalarLong("with gone as (update ds_streams set expires_at = now() - interval '1 second'"
                 + " where path = $1 and deleted_at is null returning 1) select count(*) from gone", path);
-        given().contentType("application/json").body("[{\"n\":2}]").put(ROOT + path).then().statusCode(201);
-        given().header("Authorization", "Bearer " + claim.getString("token")).contentType("application/json")
-                .body(Map.of("wake_id", claim.getString("wake_id"), "generation", 1, "done", true,
-                        "acks", List.of(Map.of("stream", path, "offset", "0000000000000000_0000000000000001"))))
-                .post(sub(id) + "/ack").then().statusCode(200).body("next_wake", equalTo(true));
-        await().atMost(Duration.ofSeconds(10)).until(() -> wakes(wakeStream).size() == 2);
-        given().delete(sub(id)).then().statusCode(204);
+        given().contentType("application/json").body(body).put(ROOT + path).then().statusCode(201);
     }
 
     /**
