@@ -56,7 +56,8 @@ public class DsRoutes {
     /**
      * A write to a stream is refused before its body is read when its token is missing or lacks the
      * producer role: an anonymous client cannot make a replica buffer a body it will refuse. (The control
-     * paths check their own tokens; reads have no body.)
+     * paths check their own tokens; reads have no body.) Quarkus holds each request paused until the body
+     * handler resumes it, so an identity that resolves later (authentication not proactive) loses no body.
      */
     private void admit(RoutingContext context) {
         HttpMethod method = context.request().method();

@@ -156,7 +156,7 @@ public final class Statements {
         use("SubscriptionRepository.UNLINK_EXPLICIT", one, "dss", "events/a");
         use("SubscriptionRepository.DROP_UNLINKED", one, "dss", "events/a");
         use("SubscriptionRepository.ACK", one, "dss", "events/a", "0000000000000000_0000000000000001", "ds~x");
-        use("SubscriptionRepository.WAKE", one, "dss", 1L, "w_1", "{}", 1.0);
+        use("SubscriptionRepository.WAKE", one, "dss", 1L, "w_1", "{}", 1.0, 0);
         use("SubscriptionRepository.CLAIM", one, "dss", "worker", 1.0);
         use("SubscriptionRepository.EXTEND", one, "dss", 1.0);
         use("SubscriptionRepository.CLEAR", one, "dss");
@@ -168,6 +168,7 @@ public final class Statements {
         use("SubscriptionRepository.WAKE_STREAMS", all, "default");
         use("SubscriptionRepository.IS_WAKE_STREAM", all, "default", "events/a");
         use("SubscriptionRepository.UNLINK_BY_PATTERN", all, "default", "events/a");
+        use("SubscriptionRepository.UNLINK_GLOB", one, "dss", new String[] {"events/a"});
         use("SubscriptionRepository.EXPIRED", all, 100);
         use("SubscriptionRepository.DUE", all, 100);
         use("SubscriptionRepository.UNCHECKED", all, 10.0, 100);

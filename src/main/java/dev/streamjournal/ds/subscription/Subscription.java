@@ -33,6 +33,8 @@ record Subscription(String subKey, String tenant, String id, String type, String
     static final String BEFORE_FIRST = "-1";
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The longest an unclaimed pull-wake wake waits before it is announced again. */
+    private static final double MAX_CLAIM_SECONDS = 3600;
 
     /** The columns {@link #of} reads, of {@code ds_subscriptions s}. */
     static final String COLUMNS = """
@@ -98,12 +100,17 @@ record Subscription(String subKey, String tenant, String id, String type, String
     /**
      * The deadline of a wake just issued, in seconds: a webhook's lease covers at least a whole delivery
      * attempt, its connect and its answer each within the delivery timeout (else the lease would end during
-     * it and a new wake go out with no backoff); a pull-wake
-     * wake must be claimed within the claim timeout, or it is announced again.
+     * it and a new wake go out with no backoff); a pull-wake wake must be claimed within the claim timeout,
+     * or it is announced again, the timeout doubling with each of the {@code unclaimed} wakes before it that
+     * nobody claimed, up to an hour (or the claim timeout, if longer): a subscription without workers does
+     * not fill its wake stream.
      */
-    double issuedLeaseSeconds(Duration deliveryTimeout, Duration claimTimeout) {
-        return webhook() ? Math.max(leaseSeconds(), 2 * deliveryTimeout.toMillis() / 1000.0 + 1)
-                : claimTimeout.toMillis() / 1000.0;
+    double issuedLeaseSeconds(Duration deliveryTimeout, Duration claimTimeout, int unclaimed) {
+        if (webhook()) {
+            return Math.max(leaseSeconds(), 2 * deliveryTimeout.toMillis() / 1000.0 + 1);
+        }
+        double claim = claimTimeout.toMillis() / 1000.0;
+        return Math.min(claim * Math.pow(2, Math.min(unclaimed, 16)), Math.max(claim, MAX_CLAIM_SECONDS));
     }
 
     /** Whether a path may be linked: the subscription's own wake stream never is (its wakes would wake it). */

@@ -77,11 +77,15 @@ public class SubscriptionRepository {
             update ds_subscription_links set acked_offset = $3, stream_id = $4 where sub_key = $1 and path = $2
             """;
 
-    /** Issues a wake: the next generation, its id and snapshot, due in $5 seconds (delivered, or claimed). */
+    /**
+     * Issues a wake: the next generation, its id and snapshot, due in $5 seconds (delivered, or claimed).
+     * {@code retry_count} counts a webhook's failed deliveries of it, from 0; of a pull-wake subscription,
+     * the unclaimed wakes in a row before it ($6).
+     */
     static final String WAKE = """
             update ds_subscriptions
                set generation = $2, wake_id = $3, snapshot = $4::text::jsonb, holder = null,
-                   lease_expires_at = now() + make_interval(secs => $5), retry_count = 0, next_attempt_at = null
+                   lease_expires_at = now() + make_interval(secs => $5), retry_count = $6, next_attempt_at = null
              where sub_key = $1
             """;
 
@@ -130,6 +134,11 @@ public class SubscriptionRepository {
     /** A path that became a wake stream leaves the patterns that linked it (explicit links stay). */
     static final String UNLINK_BY_PATTERN = """
             delete from ds_subscription_links where tenant = $1 and path = $2 and not explicit
+            """;
+
+    /** A subscription's pattern lets go of paths (explicit links of them stay). */
+    static final String UNLINK_GLOB = """
+            delete from ds_subscription_links where sub_key = $1 and path = any($2::text[]) and not explicit
             """;
 
     /** Whether a path is the wake stream of one of the tenant's subscriptions. */
@@ -222,8 +231,9 @@ public class SubscriptionRepository {
     }
 
     Uni<Void> wake(SqlConnection connection, String subKey, long generation, String wakeId, String snapshot,
-            double leaseSeconds) {
-        return connection.preparedQuery(WAKE).execute(Tuple.of(subKey, generation, wakeId, snapshot, leaseSeconds))
+            double leaseSeconds, int unclaimed) {
+        return connection.preparedQuery(WAKE)
+                .execute(Tuple.of(subKey, generation, wakeId, snapshot, leaseSeconds, unclaimed))
                 .replaceWithVoid();
     }
 
@@ -272,6 +282,11 @@ public class SubscriptionRepository {
 
     Uni<Void> unlinkByPattern(SqlClient client, String tenant, String path) {
         return client.preparedQuery(UNLINK_BY_PATTERN).execute(Tuple.of(tenant, path)).replaceWithVoid();
+    }
+
+    Uni<Void> unlinkGlob(SqlConnection connection, String subKey, List<String> paths) {
+        return connection.preparedQuery(UNLINK_GLOB).execute(Tuple.of(subKey, paths.toArray(String[]::new)))
+                .replaceWithVoid();
     }
 
     Uni<Void> unlinkPath(SqlClient client, String tenant, String path) {

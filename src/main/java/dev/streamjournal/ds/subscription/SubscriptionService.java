@@ -273,7 +273,7 @@ public class SubscriptionService {
                                     return Outcome.of(SubscriptionError.of(409, SubscriptionError.NO_PENDING_WORK,
                                             "Subscription has no pending work"));
                                 }
-                                Uni<Wake> issued = subscription.wakeId() == null ? issue(connection, subscription, infos)
+                                Uni<Wake> issued = subscription.wakeId() == null ? issue(connection, subscription, infos, 0)
                                         : Uni.createFrom().nullItem();
                                 return issued.chain(wake -> {
                                     long generation = wake == null ? subscription.generation() : wake.generation();
@@ -378,8 +378,13 @@ public class SubscriptionService {
 
     /** A change on this replica: a removed path leaves its subscriptions; new messages may wake them. */
     void onChange(@Observes DsPathChange change) {
+        changed(change).subscribe().with(ignored -> { }, failure -> LOG.warnf(
+                "subscriptions of %s not woken: %s (the sweep retries)", change.path(), failure.toString()));
+    }
+
+    Uni<Void> changed(DsPathChange change) {
         String path = change.path();
-        Uni<Void> work = change.removed() ? repository.unlinkPath(pool, change.tenant(), path)
+        return change.removed() ? repository.unlinkPath(pool, change.tenant(), path)
                 : repository.concerned(pool, change.tenant(), path).chain(rows -> {
                     List<Row> concerned = new ArrayList<>();
                     rows.forEach(concerned::add);
@@ -389,8 +394,6 @@ public class SubscriptionService {
                     return (newByPattern ? repository.isWakeStream(pool, change.tenant(), path) : Uni.createFrom().item(false))
                             .chain(wakeStream -> wakeAll(concerned, path, wakeStream));
                 });
-        work.subscribe().with(ignored -> { }, failure -> LOG.warnf("subscriptions of %s not woken: %s (the sweep retries)",
-                path, failure.toString()));
     }
 
     /** Links {@code path} to the patterns that match it (unless it is a wake stream), then wakes its subscriptions. */
@@ -427,22 +430,27 @@ public class SubscriptionService {
 
     /** The next wake when work is pending (the caller ended any wake in flight), else null. */
     private Uni<Wake> nextWake(SqlConnection connection, Subscription subscription) {
-        return infos(connection, subscription).chain(infos -> Subscription.pending(infos)
-                ? issue(connection, subscription, infos) : Uni.createFrom().nullItem());
+        return nextWake(connection, subscription, 0);
     }
 
-    private Uni<Wake> issue(SqlConnection connection, Subscription subscription, List<StreamInfo> infos) {
+    /** The next wake, after {@code unclaimed} pull-wake wakes in a row that nobody claimed. */
+    private Uni<Wake> nextWake(SqlConnection connection, Subscription subscription, int unclaimed) {
+        return infos(connection, subscription).chain(infos -> Subscription.pending(infos)
+                ? issue(connection, subscription, infos, unclaimed) : Uni.createFrom().nullItem());
+    }
+
+    private Uni<Wake> issue(SqlConnection connection, Subscription subscription, List<StreamInfo> infos, int unclaimed) {
         long generation = subscription.generation() + 1;
         byte[] id = new byte[12];
         RANDOM.nextBytes(id);
         String wakeId = "w_" + HexFormat.of().formatHex(id);
         return repository.wake(connection, subscription.subKey(), generation, wakeId,
-                        Subscription.json(Subscription.tails(infos)), issuedLease(subscription))
+                        Subscription.json(Subscription.tails(infos)), issuedLease(subscription, unclaimed), unclaimed)
                 .map(ignored -> new Wake(subscription, generation, wakeId, infos, Subscription.firstPending(infos)));
     }
 
-    private double issuedLease(Subscription subscription) {
-        return subscription.issuedLeaseSeconds(config.deliveryTimeout(), config.claimTimeout());
+    private double issuedLease(Subscription subscription, int unclaimed) {
+        return subscription.issuedLeaseSeconds(config.deliveryTimeout(), config.claimTimeout(), unclaimed);
     }
 
     /** After the commit: the webhook, or the wake event on the wake stream. */
@@ -545,7 +553,7 @@ public class SubscriptionService {
             }
             int attempt = subscription.retryCount() + 1;
             return repository.retry(connection, subKey, attempt,
-                    backoffSeconds(attempt, ThreadLocalRandom.current().nextDouble()), issuedLease(subscription));
+                    backoffSeconds(attempt, ThreadLocalRandom.current().nextDouble()), issuedLease(subscription, 0));
         }));
     }
 
@@ -588,7 +596,11 @@ public class SubscriptionService {
                     }
                     acted[0] = true;
                     Subscription subscription = Subscription.of(row);
-                    return repository.clear(connection, subKey).chain(() -> nextWake(connection, subscription));
+                    // a pull-wake wake nobody claimed: the next one waits longer for its claim
+                    int unclaimed = !subscription.webhook() && subscription.holder() == null
+                            ? subscription.retryCount() + 1 : 0;
+                    return repository.clear(connection, subKey)
+                            .chain(() -> nextWake(connection, subscription, unclaimed));
                 }))
                 .invoke(this::dispatch).map(ignored -> acted[0]);
     }
@@ -599,7 +611,7 @@ public class SubscriptionService {
                         return Uni.createFrom().<Wake>nullItem();
                     }
                     Subscription subscription = Subscription.of(row);
-                    return repository.redeliver(connection, subKey, issuedLease(subscription))
+                    return repository.redeliver(connection, subKey, issuedLease(subscription, 0))
                             .chain(() -> infos(connection, subscription))
                             .map(infos -> new Wake(subscription, subscription.generation(), subscription.wakeId(), infos,
                                     Subscription.firstPending(infos)));
@@ -617,12 +629,29 @@ public class SubscriptionService {
                             : streams.paths(connection, subscription.tenant(), OffsetDateTime.ofInstant(
                                             subscription.checkedAt().minusSeconds(DISCOVERY_SLACK_SECONDS), ZoneOffset.UTC))
                                     .chain(tails -> matching(connection, subscription, tails.keySet()))
-                                    .chain(matching -> linkBeforeFirst(connection, subscription, matching));
+                                    .chain(matching -> linkBeforeFirst(connection, subscription, matching))
+                                    .chain(() -> unlinkWakeStreams(connection, subscription));
                     return repository.checked(connection, subKey).chain(() -> discovered)
                             .chain(() -> subscription.idle() ? nextWake(connection, subscription)
                                     : Uni.createFrom().<Wake>nullItem());
                 }))
                 .invoke(this::dispatch).map(wake -> wake != null);
+    }
+
+    /**
+     * The pattern lets go of the paths it linked that are wake streams: those it linked before they became
+     * one, where the unlink after that subscription's commit was lost (its replica stopped).
+     */
+    private Uni<Void> unlinkWakeStreams(SqlConnection connection, Subscription subscription) {
+        return repository.links(connection, subscription.subKey()).chain(links -> {
+            List<String> byPattern = links.stream().filter(link -> link.glob() && !link.explicit()).map(Link::path).toList();
+            return byPattern.isEmpty() ? Uni.createFrom().voidItem()
+                    : repository.wakeStreams(connection, subscription.tenant()).chain(wakeStreams -> {
+                        List<String> unlinked = byPattern.stream().filter(wakeStreams::contains).toList();
+                        return unlinked.isEmpty() ? Uni.createFrom().voidItem()
+                                : repository.unlinkGlob(connection, subscription.subKey(), unlinked);
+                    });
+        });
     }
 
     // ---------------------------------------------------------------- JSON

@@ -85,15 +85,18 @@ final class WebhookUrls {
         }
         if (address instanceof Inet6Address) {
             Inet4Address embedded = embeddedV4(bytes);
-            // fc00::/7 (unique local); an IPv4 address inside an IPv6 one is judged as itself
-            return (bytes[0] & 0xfe) != 0xfc && (embedded == null || isPublic(embedded));
+            // fc00::/7 (unique local), 64:ff9b:1::/48 (local-use NAT64, which may embed an IPv4 address at
+            // any of several prefix lengths); an IPv4 address inside an IPv6 one is judged as itself
+            boolean localNat64 = bytes[0] == 0 && bytes[1] == 0x64 && (bytes[2] & 0xff) == 0xff && (bytes[3] & 0xff) == 0x9b
+                    && bytes[4] == 0 && bytes[5] == 1;
+            return (bytes[0] & 0xfe) != 0xfc && !localNat64 && (embedded == null || isPublic(embedded));
         }
         return true;
     }
 
     /**
      * The IPv4 address an IPv6 address carries, where the IPv6 address leads to it: IPv4-compatible
-     * ({@code ::a.b.c.d}), NAT64 ({@code 64:ff9b::/96} and the local-use {@code 64:ff9b:1::/48}), 6to4
+     * ({@code ::a.b.c.d}), NAT64 ({@code 64:ff9b::/96}), 6to4
      * ({@code 2002:AABB:CCDD::/48}) and Teredo ({@code 2001:0::/32}, the client's address inverted). The
      * JDK already turns IPv4-mapped addresses ({@code ::ffff:a.b.c.d}) into {@link Inet4Address}.
      */
@@ -104,8 +107,7 @@ final class WebhookUrls {
         }
         boolean compatible = word[0] == 0 && word[1] == 0 && word[2] == 0 && word[3] == 0 && word[4] == 0 && word[5] == 0
                 && (word[6] != 0 || word[7] > 1);
-        boolean nat64 = word[0] == 0x64 && word[1] == 0xff9b && (word[2] == 0 && word[3] == 0 && word[4] == 0 && word[5] == 0
-                || word[2] == 1);
+        boolean nat64 = word[0] == 0x64 && word[1] == 0xff9b && word[2] == 0 && word[3] == 0 && word[4] == 0 && word[5] == 0;
         if (compatible || nat64) {
             return v4(v6[12], v6[13], v6[14], v6[15]);
         }

@@ -75,6 +75,9 @@ class SubscriptionDecisionsTest {
         assertThat(WebhookUrls.mayReceive(InetAddress.getByName("64:ff9b::5db8:d822"), "hooks.example.com", false)).isTrue();
         assertThat(WebhookUrls.mayReceive(InetAddress.getByName("2002:5db8:d822::1"), "hooks.example.com", false)).isTrue();
         assertThat(WebhookUrls.mayReceive(InetAddress.getByName("2606:4700::1111"), "hooks.example.com", false)).isTrue();
+        // local-use NAT64 is never public, whatever it embeds and wherever
+        assertThat(WebhookUrls.mayReceive(InetAddress.getByName("64:ff9b:1::5db8:d822"), "hooks.example.com", false)).isFalse();
+        assertThat(WebhookUrls.mayReceive(InetAddress.getByName("64:ff9b:1:5db8:d822::"), "hooks.example.com", false)).isFalse();
     }
 
     /** A receiver's answer is kept up to 64 KiB; a longer one is kept as nothing, not in part. */
@@ -119,6 +122,27 @@ class SubscriptionDecisionsTest {
         assertThat(SubscriptionService.backoffSeconds(1000, 0.5)).isEqualTo(60.0);
         assertThat(SubscriptionService.backoffSeconds(3, 0.0)).isCloseTo(3.2, within(1e-9));
         assertThat(SubscriptionService.backoffSeconds(3, 1.0)).isCloseTo(4.8, within(1e-9));
+    }
+
+    /**
+     * A webhook's lease covers a whole delivery attempt; an unclaimed pull-wake wake is announced again after
+     * the claim timeout, doubled for each unclaimed one before it, up to an hour.
+     */
+    @Test
+    void wakeDeadlines_coverADelivery_andBackOffWhileNobodyClaims() {
+        Duration delivery = Duration.ofSeconds(10);
+        Duration claim = Duration.ofSeconds(60);
+        assertThat(subscription("webhook", 1000).issuedLeaseSeconds(delivery, claim, 0)).isEqualTo(21.0);
+        assertThat(subscription("webhook", 30_000).issuedLeaseSeconds(delivery, claim, 0)).isEqualTo(30.0);
+        Subscription pull = subscription("pull-wake", 1000);
+        assertThat(List.of(0, 1, 2, 5, 6, 1000)).extracting(unclaimed -> pull.issuedLeaseSeconds(delivery, claim, unclaimed))
+                .containsExactly(60.0, 120.0, 240.0, 1920.0, 3600.0, 3600.0);
+        assertThat(pull.issuedLeaseSeconds(delivery, Duration.ofHours(2), 3)).isEqualTo(7200.0);
+    }
+
+    private static Subscription subscription(String type, int leaseTtlMs) {
+        return new Subscription("dss~x", "t", "x", type, "a/*", null, null, leaseTtlMs, null, "h", "http://x",
+                Instant.EPOCH, 0, null, Map.of(), null, 0, null, Instant.EPOCH);
     }
 
     @Test

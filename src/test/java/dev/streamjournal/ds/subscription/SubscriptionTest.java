@@ -8,6 +8,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.startsWith;
 
+import dev.streamjournal.ds.DsPathChange;
 import dev.streamjournal.support.Db;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
@@ -136,7 +137,8 @@ class SubscriptionTest {
 
     /**
      * A wake event that could not be written (here: the wake stream was closed) is not lost for good: an
-     * unclaimed wake is due at the claim timeout, and then the sweep announces the next generation.
+     * unclaimed wake is due at the claim timeout, and then the sweep announces the next generation, which
+     * waits twice as long for its claim.
      */
     @Test
     void pullWake_whoseWakeEventWasLost_isAnnouncedAgainOnceItsClaimIsDue() {
@@ -167,6 +169,9 @@ class SubscriptionTest {
             return wakes(wakeStream).size() == 1;
         });
         assertThat(wakes(wakeStream)).extracting(wake -> wake.get("generation")).containsExactly(2);
+        // generation 1 went unclaimed: generation 2 waits twice as long for its claim
+        assertThat(db.scalarLong("select extract(epoch from lease_expires_at - now())::bigint from ds_subscriptions"
+                + " where subscription_id = $1", id)).isBetween(90L, 121L);
         JsonPath claim = given().contentType("application/json").body(Map.of("worker", "w1"))
                 .post(sub(id) + "/claim").then().statusCode(200).extract().jsonPath();
         assertThat(claim.getLong("generation")).isEqualTo(2);
@@ -336,11 +341,29 @@ class SubscriptionTest {
         assertThat(linked(b)).containsExactly(prefix + "/data");
         await().atMost(Duration.ofSeconds(10)).until(() -> linked(a).equals(List.of(prefix + "/data")));
 
-        // a new message wakes each once; their wake events (on wa and wb) link and wake nobody
+        // a new message wakes each once; their wake events (on wa and wb) link and wake nobody (the changes
+        // are matched again here, awaited, for the assertions not to race the replica's own matching)
         given().contentType("application/json").body("{\"n\":2}").post(ROOT + prefix + "/data").then().statusCode(204);
         await().atMost(Duration.ofSeconds(10)).until(() -> wakes(prefix + "/wa").size() == 1 && wakes(prefix + "/wb").size() == 1);
+        String tenant = db.rows("select tenant from ds_subscriptions where subscription_id = $1", a).get(0).getString("tenant");
+        for (String wakeStream : List.of(prefix + "/wa", prefix + "/wb")) {
+            service.changed(new DsPathChange(tenant, wakeStream, 1, false)).await().atMost(Duration.ofSeconds(10));
+        }
         assertThat(linked(a)).containsExactly(prefix + "/data");
         assertThat(linked(b)).containsExactly(prefix + "/data");
+        assertThat(db.scalarLong("select sum(generation) from ds_subscriptions where subscription_id in ($1, $2)", a, b))
+                .as("one wake each").isEqualTo(2);
+
+        // a link to a wake stream whose unlink was lost (its replica stopped after b's commit) goes at the
+        // next reconciliation
+        db.scalarLong("with linked as (insert into ds_subscription_links (sub_key, tenant, path, explicit, glob, acked_offset)"
+                + " select sub_key, tenant, $2, false, true, '-1' from ds_subscriptions where subscription_id = $1"
+                + " returning 1) select count(*) from linked", a, prefix + "/wb");
+        assertThat(linked(a)).containsExactly(prefix + "/data", prefix + "/wb");
+        db.scalarLong("with due as (update ds_subscriptions set checked_at = now() - interval '1 day'"
+                + " where subscription_id = $1 returning 1) select count(*) from due", a);
+        service.sweep().await().atMost(Duration.ofSeconds(10));
+        assertThat(linked(a)).containsExactly(prefix + "/data");
         given().delete(sub(a)).then().statusCode(204);
         given().delete(sub(b)).then().statusCode(204);
     }
