@@ -17,6 +17,10 @@ public interface DsConfig {
     @WithDefault("60s")
     Duration sseDuration();
 
+    /** How often an idle SSE response gets a comment line, so that proxies keep it open. */
+    @WithDefault("15s")
+    Duration sseHeartbeat();
+
     /** Most bytes of messages in one read response (a larger single message still comes whole). */
     @WithDefault("1048576")
     int readBytes();

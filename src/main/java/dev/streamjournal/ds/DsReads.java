@@ -1,10 +1,12 @@
 package dev.streamjournal.ds;
 
 import dev.streamjournal.ds.DsRepository.Message;
+import dev.streamjournal.security.Caller;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.ByteArrayOutputStream;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -63,7 +65,7 @@ public class DsReads {
     }
 
     /** A long-poll: data after the offset at once if there is any, else the first that comes, else 204. */
-    Uni<DsReply> longPoll(DsStream stream, long offset, String cursor) {
+    Uni<DsReply> longPoll(Caller caller, DsStream stream, long offset, String cursor) {
         if (offset < stream.lastSeq()) {
             return batch(stream, offset, null).map(batch -> live(dataReply(stream, batch), batch, cursor));
         }
@@ -75,7 +77,11 @@ public class DsReads {
         return await(reader, offset, deadline)
                 .chain(snapshot -> {
                     if (snapshot != null && snapshot.gone()) {
-                        return Uni.createFrom().item(DsReply.notFound());
+                        // deleted meanwhile: 404, or 410 while forks hold it
+                        return service.find(caller, stream.path()).map(now -> {
+                            DsReply absent = DsStream.absent(now, Instant.now());
+                            return absent != null ? absent : DsReply.notFound();
+                        });
                     }
                     if (snapshot == null || snapshot.head() <= offset) {
                         return Uni.createFrom().item(atTail(stream, offset, snapshot != null && snapshot.closed(), cursor));

@@ -116,12 +116,12 @@ public class DsRepository {
 
     /**
      * A read or a write moves a sliding TTL ($3, the stream's) on, at most once a second per stream (the TTL
-     * is a parameter: Citus refuses a stable function of a column in an update).
+     * is a parameter: Citus refuses a stable function of a column in an update); an expired stream stays so.
      */
     static final String TOUCH = """
             update ds_streams
                set expires_at = now() + make_interval(secs => $3::bigint)
-             where session_id = $1 and stream_id = $2 and not fixed_expiry
+             where session_id = $1 and stream_id = $2 and not fixed_expiry and expires_at > now()
                and expires_at < now() + make_interval(secs => $3::bigint) - interval '1 second'
             """;
 
@@ -151,8 +151,13 @@ public class DsRepository {
              order by seq
             """;
 
+    /** A stream's tail for its live readers; none once it is deleted (soft-deleted too, while forks hold it). */
     static final String TAIL = """
-            select last_seq, closed from streams where session_id = $1 and stream_id = $2
+            select st.last_seq, st.closed
+              from streams st
+              join ds_streams d on d.session_id = st.session_id and d.stream_id = st.stream_id
+             where st.session_id = $1 and d.session_id = $1 and st.stream_id = $2 and d.stream_id = $2
+               and d.deleted_at is null
             """;
 
     static final String COUNT_FORK = """
@@ -347,7 +352,7 @@ public class DsRepository {
                 });
     }
 
-    /** The journal stream's last seq and closed flag, or null when it is gone. */
+    /** The journal stream's last seq and closed flag, or null when it is gone or deleted. */
     Uni<long[]> tail(SqlClient client, String sessionId, String streamId) {
         return client.preparedQuery(TAIL).execute(Tuple.of(sessionId, streamId)).map(rows -> {
             if (rows.size() == 0) {

@@ -185,12 +185,12 @@ public class DsRoutes {
             Uni<Void> touched = service.touch(stream);
             if ("sse".equals(live)) {
                 return touched.map(ignored -> {
-                    startSse(context, stream, offset, cursor);
+                    startSse(context, stream, offset, cursor, caller.expiresAt());
                     return null;
                 });
             }
             if ("long-poll".equals(live)) {
-                return touched.chain(() -> reads.longPoll(stream, offset, cursor));
+                return touched.chain(() -> reads.longPoll(caller, stream, offset, cursor));
             }
             return touched.chain(() -> reads.catchUp(stream, offset, tail, context.request().getHeader("If-None-Match"),
                     cursor));
@@ -214,7 +214,7 @@ public class DsRoutes {
         return reply;
     }
 
-    private void startSse(RoutingContext context, DsStream stream, long offset, String cursor) {
+    private void startSse(RoutingContext context, DsStream stream, long offset, String cursor, Instant expiresAt) {
         HttpServerResponse response = context.response();
         response.setStatusCode(200).setChunked(true)
                 .putHeader("Content-Type", "text/event-stream")
@@ -223,7 +223,7 @@ public class DsRoutes {
         if (DsSse.base64(stream)) {
             response.putHeader(DsHeaders.SSE_ENCODING, "base64");
         }
-        sse.serve(response, stream, offset, cursor);
+        sse.serve(response, stream, offset, cursor, expiresAt);
     }
 
     public static void securityHeaders(RoutingContext context) {

@@ -81,12 +81,14 @@ public class DsService {
     Uni<DsReply> create(Caller caller, Create request) {
         String tenant = caller.tenant();
         String sessionId = sessionId(tenant, request.path());
-        Instant now = Instant.now();
         Change[] announce = {null};
+        // the incarnation is locked before its expiry is judged, so that an append that slid its TTL
+        // commits first and a create never retires a stream that an acknowledged append kept alive
         return pool.withTransaction(connection -> repository.lockSession(connection, sessionId, tenant)
                 .chain(owner -> !owner.equals(tenant)
                         ? Uni.createFrom().item(DsReply.conflict("path-taken", "the path belongs to another tenant"))
-                        : repository.find(connection, sessionId, tenant).chain(existing -> {
+                        : repository.lockActive(connection, sessionId, tenant).chain(existing -> {
+                            Instant now = Instant.now();
                             if (existing != null && !existing.expired(now)) {
                                 return Uni.createFrom().item(existingReply(existing, request));
                             }
@@ -229,6 +231,10 @@ public class DsService {
                         return Uni.createFrom().item(DsReply.conflict("fork-source-deleted",
                                 "the source stream was deleted"));
                     }
+                    if (source.pruned()) {
+                        return Uni.createFrom().item(DsReply.problem(410, "fork-source-pruned", "Gone",
+                                "retention removed the source stream's messages"));
+                    }
                     if (request.contentType() != null && !DsContentTypes.same(request.contentType(), source.contentType())) {
                         return Uni.createFrom().item(DsReply.conflict("content-type-mismatch",
                                 "a fork has its source's content type"));
@@ -344,11 +350,11 @@ public class DsService {
     Uni<DsReply> append(Caller caller, Append request) {
         String tenant = caller.tenant();
         String sessionId = sessionId(tenant, request.path());
-        Instant now = Instant.now();
         Change[] announce = {null};
         return pool.withTransaction(connection -> repository.lockActive(connection, sessionId, tenant)
                 .chain(stream -> {
-                    DsReply absent = DsStream.absent(stream, now);
+                    // judged once the lock is held: a stream that expired while this request waited is gone
+                    DsReply absent = DsStream.absent(stream, Instant.now());
                     if (absent != null) {
                         return Uni.createFrom().item(absent);
                     }
@@ -484,11 +490,11 @@ public class DsService {
     Uni<DsReply> delete(Caller caller, String path) {
         String tenant = caller.tenant();
         String sessionId = sessionId(tenant, path);
-        Instant now = Instant.now();
         Change[] announce = {null};
         return pool.withTransaction(connection -> repository.lockActive(connection, sessionId, tenant)
                 .chain(stream -> {
-                    DsReply absent = DsStream.absent(stream, now);
+                    // judged once the lock is held: a stream that expired while this request waited is gone
+                    DsReply absent = DsStream.absent(stream, Instant.now());
                     if (absent != null) {
                         return Uni.createFrom().item(absent);
                     }

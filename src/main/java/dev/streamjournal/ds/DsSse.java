@@ -1,13 +1,18 @@
 package dev.streamjournal.ds;
 
 import dev.streamjournal.ds.DsRepository.Message;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import org.jboss.logging.Logger;
 
@@ -15,83 +20,157 @@ import org.jboss.logging.Logger;
  * SSE reads: {@code data} events with the messages (text and JSON as text, any other type base64) and a
  * {@code control} event after each with the next offset, the cursor, and whether the reader is up to date
  * or the stream closed. The response ends at closure, after {@code journal.ds.sse-duration} (the client
- * resumes from its last offset), when the stream goes, or when the replica drains.
+ * resumes from its last offset) or at its token's expiry, when the stream goes, or when the replica drains.
+ * A slow client holds its reads back (nothing more is read while its write queue is full), and an idle one
+ * gets a comment line every {@code journal.ds.sse-heartbeat}.
  */
 @ApplicationScoped
 public class DsSse {
 
     private static final Logger LOG = Logger.getLogger(DsSse.class);
     private static final Pattern LINES = Pattern.compile("\r\n|\r|\n");
+    private static final String HEARTBEAT = ":\n\n";
 
     private final DsReads reads;
     private final DsHub hub;
     private final DsConfig config;
 
-    public DsSse(DsReads reads, DsHub hub, DsConfig config) {
+    /** SSE responses whose client is slower than their stream: nothing is read for them until it drains. */
+    private final AtomicInteger held = new AtomicInteger();
+
+    public DsSse(DsReads reads, DsHub hub, DsConfig config, MeterRegistry metrics) {
         this.reads = reads;
         this.hub = hub;
         this.config = config;
+        metrics.gauge("journal.ds.live.held", held);
     }
 
-    /** The response headers are set and written by the caller's {@code prepare}; this writes the body. */
-    void serve(HttpServerResponse response, DsStream stream, long offset, String cursor) {
-        DsHub.Reader reader = hub.follow(stream.sessionId(), stream.streamId());
-        boolean[] ended = {false};
-        response.closeHandler(v -> {
-            ended[0] = true;
-            reader.signal.wake();
-        });
+    /**
+     * The response headers are set and written by the caller's {@code prepare}; this writes the body, until
+     * the SSE duration ends or, sooner, the caller's token expires ({@code expiresAt}, null: no token).
+     */
+    void serve(HttpServerResponse response, DsStream stream, long offset, String cursor, Instant expiresAt) {
         long deadline = System.nanoTime() + config.sseDuration().toNanos();
-        step(response, reader, stream, offset, cursor, true, deadline, ended)
-                .subscribe().with(
-                        done -> finish(response, reader),
-                        failure -> {
-                            LOG.debugf("DS SSE read of %s ended: %s", stream.path(), failure.toString());
-                            finish(response, reader);
-                        });
+        if (expiresAt != null) {
+            deadline = Math.min(deadline, System.nanoTime() + Duration.between(Instant.now(), expiresAt).toNanos());
+        }
+        Connection connection = new Connection(response, hub.follow(stream.sessionId(), stream.streamId()), stream,
+                deadline);
+        response.closeHandler(v -> connection.end());
+        connection.step(offset, cursor, true).subscribe().with(
+                done -> connection.finish(),
+                failure -> {
+                    LOG.debugf("DS SSE read of %s ended: %s", stream.path(), failure.toString());
+                    connection.finish();
+                });
     }
 
-    private Uni<Void> step(HttpServerResponse response, DsHub.Reader reader, DsStream stream, long offset,
-            String cursor, boolean first, long deadline, boolean[] ended) {
-        if (ended[0]) {
-            return Uni.createFrom().voidItem();
+    /** One SSE response: what it follows, until when, and whether its client went away. */
+    private final class Connection {
+        private final HttpServerResponse response;
+        private final DsHub.Reader reader;
+        private final DsStream stream;
+        private final long deadline;
+        private volatile boolean ended;
+        /** Completes the wait for the write queue to drain (null: not waiting). */
+        private volatile Runnable drained;
+
+        Connection(HttpServerResponse response, DsHub.Reader reader, DsStream stream, long deadline) {
+            this.response = response;
+            this.reader = reader;
+            this.stream = stream;
+            this.deadline = deadline;
         }
-        DsFeed.Snapshot snapshot = reader.feed.snapshot();
-        if (snapshot != null && snapshot.gone()) {
-            return Uni.createFrom().voidItem();
-        }
-        return reads.batch(stream, offset, snapshot).chain(batch -> {
-            String next = cursor;
-            if (!batch.messages().isEmpty() || first) {
-                next = batch.closed() ? cursor : DsCursor.next(cursor, System.currentTimeMillis());
-                StringBuilder out = new StringBuilder();
-                if (!batch.messages().isEmpty()) {
-                    data(out, stream, batch.messages());
-                }
-                control(out, batch, next);
-                response.write(Buffer.buffer(out.toString()));
+
+        /** The client went away: the wait for data or for a drain ends now. */
+        void end() {
+            ended = true;
+            reader.signal.wake();
+            Runnable waiting = drained;
+            if (waiting != null) {
+                waiting.run();
             }
-            if (batch.closed()) {
+        }
+
+        /** Writes what lies after {@code offset}, then follows the stream. */
+        Uni<Void> step(long offset, String cursor, boolean first) {
+            if (ended) {
                 return Uni.createFrom().voidItem();
             }
-            String sent = next;
-            if (!batch.upToDate()) {
-                return step(response, reader, stream, batch.next(), sent, false, deadline, ended);
+            DsFeed.Snapshot snapshot = reader.feed.snapshot();
+            if (snapshot != null && snapshot.gone()) {
+                return Uni.createFrom().voidItem();
             }
-            return reads.await(reader, batch.next(), deadline).chain(seen -> {
-                boolean more = seen != null && !seen.gone() && (seen.head() > batch.next() || seen.closed());
-                if (!more || ended[0]) {
+            return reads.batch(stream, offset, snapshot).chain(batch -> {
+                String next = cursor;
+                // the first answer, any messages, and the closure (its control event says so) are written
+                if (!batch.messages().isEmpty() || first || batch.closed()) {
+                    next = batch.closed() ? cursor : DsCursor.next(cursor, System.currentTimeMillis());
+                    StringBuilder out = new StringBuilder();
+                    if (!batch.messages().isEmpty()) {
+                        data(out, stream, batch.messages());
+                    }
+                    control(out, batch, next);
+                    response.write(Buffer.buffer(out.toString()));
+                }
+                if (batch.closed()) {
                     return Uni.createFrom().voidItem();
                 }
-                return step(response, reader, stream, batch.next(), sent, false, deadline, ended);
+                String sent = next;
+                return drain().chain(() -> batch.upToDate() ? follow(batch.next(), sent)
+                        : step(batch.next(), sent, false));
             });
-        });
-    }
+        }
 
-    private static void finish(HttpServerResponse response, DsHub.Reader reader) {
-        reader.close();
-        if (!response.ended() && !response.closed()) {
-            response.end();
+        /**
+         * Waits at the tail for more, writing a comment line every {@code journal.ds.sse-heartbeat} so that
+         * proxies keep an idle connection open.
+         */
+        private Uni<Void> follow(long offset, String cursor) {
+            long wake = Math.min(deadline, System.nanoTime() + config.sseHeartbeat().toNanos());
+            return reads.await(reader, offset, wake).chain(seen -> {
+                if (ended || seen != null && seen.gone() || hub.draining()) {
+                    return Uni.createFrom().voidItem();
+                }
+                if (seen != null && (seen.head() > offset || seen.closed())) {
+                    return step(offset, cursor, false);
+                }
+                if (System.nanoTime() - deadline >= 0) {
+                    return Uni.createFrom().voidItem();
+                }
+                response.write(Buffer.buffer(HEARTBEAT));
+                return drain().chain(() -> follow(offset, cursor));
+            });
+        }
+
+        /** Completes once the response can take more (a slow client holds the read back), or the client left. */
+        private Uni<Void> drain() {
+            if (ended || !response.writeQueueFull()) {
+                return Uni.createFrom().voidItem();
+            }
+            return Uni.createFrom().emitter(emitter -> {
+                AtomicBoolean once = new AtomicBoolean();
+                held.incrementAndGet();
+                Runnable done = () -> {
+                    if (once.compareAndSet(false, true)) {
+                        held.decrementAndGet();
+                        drained = null;
+                        emitter.complete(null);
+                    }
+                };
+                drained = done;
+                response.drainHandler(v -> done.run());
+                if (ended || !response.writeQueueFull()) {
+                    done.run();
+                }
+            });
+        }
+
+        void finish() {
+            reader.close();
+            if (!response.ended() && !response.closed()) {
+                response.end();
+            }
         }
     }
 
