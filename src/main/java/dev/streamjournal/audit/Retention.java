@@ -80,6 +80,29 @@ public class Retention {
             delete from ds_producers where session_id = $1 and stream_id = $2
             """;
 
+    /** The stream a Durable Streams fork was forked from (none for other streams). */
+    static final String DS_SOURCE = """
+            select source_session_id, source_stream_id from ds_streams
+             where session_id = $1 and stream_id = $2 and source_stream_id is not null
+            """;
+
+    /** Whether a fork's source is there, and locked for its release unless another transaction holds it. */
+    static final String LOCK_DS_SOURCE = """
+            select forks from ds_streams where session_id = $1 and stream_id = $2 for update skip locked
+            """;
+
+    static final String DS_SOURCE_EXISTS = """
+            select count(*) as n from ds_streams where session_id = $1 and stream_id = $2
+            """;
+
+    /**
+     * A deleted fork lets go of its source; a source deleted while forks held it and now held by none is
+     * gone to readers and taken away by the next create on its path.
+     */
+    static final String RELEASE_DS_SOURCE = """
+            update ds_streams set forks = forks - 1 where session_id = $1 and stream_id = $2
+            """;
+
     static final String DELETE_DS_STREAM = """
             delete from ds_streams where session_id = $1 and stream_id = $2
             """;
@@ -151,7 +174,7 @@ public class Retention {
 
     /**
      * Deletes the stream, its events and its transcript messages; null when another transaction holds
-     * its session or it.
+     * its session, it, or the source it was forked from.
      */
     private Uni<Candidate> pruneStream(SqlConnection connection, Candidate stream) {
         String sessionId = stream.sessionId();
@@ -164,16 +187,42 @@ public class Retention {
                         return Uni.createFrom().<Candidate>nullItem();
                     }
                     String tenant = locked.iterator().next().getString("tenant");
-                    return lifecycle.record(connection, sessionId, streamId, tenant, LifecycleLog.Kind.PRUNED, "stream",
-                                    null, PRINCIPAL)
-                            .chain(() -> connection.preparedQuery(DELETE_EVENTS).execute(stream.key()))
-                            .chain(() -> connection.preparedQuery(DELETE_MESSAGES).execute(stream.key()))
-                            .chain(messages -> messages.rowCount() == 0 ? Uni.createFrom().voidItem()
-                                    : connection.preparedQuery(REVISE_SESSION).execute(Tuple.of(sessionId)).replaceWithVoid())
-                            .chain(() -> connection.preparedQuery(DELETE_DS_PRODUCERS).execute(stream.key()))
-                            .chain(() -> connection.preparedQuery(DELETE_DS_STREAM).execute(stream.key()))
-                            .chain(() -> connection.preparedQuery(DELETE_STREAM).execute(stream.key()))
-                            .replaceWith(stream);
+                    return releaseDsSource(connection, stream).chain(released -> !released
+                            ? Uni.createFrom().<Candidate>nullItem()
+                            : delete(connection, stream, tenant));
                 });
+    }
+
+    /**
+     * A Durable Streams fork lets go of its source before it is deleted; false when another transaction
+     * holds the source (the fork waits for the next pass).
+     */
+    private static Uni<Boolean> releaseDsSource(SqlConnection connection, Candidate stream) {
+        return connection.preparedQuery(DS_SOURCE).execute(stream.key()).chain(rows -> {
+            if (rows.size() == 0) {
+                return Uni.createFrom().item(true);
+            }
+            Row row = rows.iterator().next();
+            Tuple source = Tuple.of(row.getString("source_session_id"), row.getString("source_stream_id"));
+            return connection.preparedQuery(LOCK_DS_SOURCE).execute(source).chain(held -> held.size() == 1
+                    ? connection.preparedQuery(RELEASE_DS_SOURCE).execute(source).replaceWith(true)
+                    : connection.preparedQuery(DS_SOURCE_EXISTS).execute(source)
+                            .map(exists -> exists.iterator().next().getLong("n") == 0));
+        });
+    }
+
+    private Uni<Candidate> delete(SqlConnection connection, Candidate stream, String tenant) {
+        String sessionId = stream.sessionId();
+        String streamId = stream.streamId();
+        return lifecycle.record(connection, sessionId, streamId, tenant, LifecycleLog.Kind.PRUNED, "stream", null,
+                        PRINCIPAL)
+                .chain(() -> connection.preparedQuery(DELETE_EVENTS).execute(stream.key()))
+                .chain(() -> connection.preparedQuery(DELETE_MESSAGES).execute(stream.key()))
+                .chain(messages -> messages.rowCount() == 0 ? Uni.createFrom().voidItem()
+                        : connection.preparedQuery(REVISE_SESSION).execute(Tuple.of(sessionId)).replaceWithVoid())
+                .chain(() -> connection.preparedQuery(DELETE_DS_PRODUCERS).execute(stream.key()))
+                .chain(() -> connection.preparedQuery(DELETE_DS_STREAM).execute(stream.key()))
+                .chain(() -> connection.preparedQuery(DELETE_STREAM).execute(stream.key()))
+                .replaceWith(stream);
     }
 }

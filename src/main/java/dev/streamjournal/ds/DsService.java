@@ -89,7 +89,7 @@ public class DsService {
                         ? Uni.createFrom().item(DsReply.conflict("path-taken", "the path belongs to another tenant"))
                         : repository.lockActive(connection, sessionId, tenant).chain(existing -> {
                             Instant now = Instant.now();
-                            if (existing != null && !existing.expired(now)) {
+                            if (existing != null && !existing.expired(now) && !existing.orphaned()) {
                                 return Uni.createFrom().item(existingReply(existing, request));
                             }
                             Uni<Void> retired = existing == null ? Uni.createFrom().voidItem()
@@ -223,7 +223,7 @@ public class DsService {
         String sourceSession = sessionId(tenant, request.forkedFrom());
         return repository.lockActive(connection, sourceSession, tenant)
                 .chain(source -> {
-                    if (source == null || source.expired(now) && source.forks() == 0) {
+                    if (source == null || source.orphaned() || source.expired(now) && source.forks() == 0) {
                         return Uni.createFrom().item(DsReply.problem(404, "fork-source-not-found", "Not found",
                                 "no stream at the Stream-Forked-From path"));
                     }

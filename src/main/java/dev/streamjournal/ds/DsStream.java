@@ -34,9 +34,12 @@ record DsStream(String sessionId, String streamId, String path, String contentTy
     /**
      * The answer to a request on the path other than a create: null while the stream is there; 410 once
      * deleted, or expired, while forks still hold it, and once retention pruned its messages; 404 when
-     * expired with no forks.
+     * expired with no forks, and once deleted and no longer held by forks.
      */
     DsReply absence(Instant now) {
+        if (orphaned()) {
+            return DsReply.notFound();
+        }
         if (deleted || pruned || expired(now) && forks > 0) {
             return DsReply.gone();
         }
@@ -46,6 +49,11 @@ record DsStream(String sessionId, String streamId, String path, String contentTy
     /** The answer to a request on a path whose stream may be missing (null): 404, or {@link #absence}. */
     static DsReply absent(DsStream stream, Instant now) {
         return stream == null ? DsReply.notFound() : stream.absence(now);
+    }
+
+    /** Deleted while forks held it, and held by none since (retention deleted them): gone for good. */
+    boolean orphaned() {
+        return deleted && forks <= 0;
     }
 
     boolean expired(Instant now) {

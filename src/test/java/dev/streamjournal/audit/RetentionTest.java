@@ -105,6 +105,45 @@ class RetentionTest {
         assertThat(db.scalarLong("select revision from sessions where session_id = $1", session)).isEqualTo(revisionBefore);
     }
 
+    /**
+     * A Durable Streams fork deleted by retention lets go of its source: a source deleted while the fork held
+     * it is then gone (404) and its path free again; while another transaction holds the source, the fork
+     * waits for a later pass.
+     */
+    @Test
+    void aDsForkDeletedByAge_letsGoOfItsDeletedSource() throws Exception {
+        String ds = "/ds/v1/stream/" + id("ret-ds");
+        given().contentType("text/plain").body("one").put(ds + "/source").then().statusCode(201);
+        given().header("Stream-Forked-From", ds.substring("/ds/v1/stream/".length()) + "/source")
+                .header("Stream-Closed", "true").put(ds + "/fork").then().statusCode(201);
+        given().delete(ds + "/source").then().statusCode(204);
+        given().get(ds + "/source").then().statusCode(410);
+        String fork = db.rows("select stream_id from ds_streams where path = $1", ds.substring("/ds/v1/stream/".length())
+                + "/fork").get(0).getString(0);
+        db.rows("update streams set closed_at = now() - interval '3 hours' where stream_id = $1", fork);
+        String sourceSession = db.rows("select session_id from ds_streams where path = $1",
+                ds.substring("/ds/v1/stream/".length()) + "/source").get(0).getString(0);
+
+        SqlConnection holder = db.pool().getConnection().await().atMost(Duration.ofSeconds(30));
+        try {
+            holder.query("begin").execute().await().atMost(Duration.ofSeconds(30));
+            holder.preparedQuery("select 1 from ds_streams where session_id = $1 for update").execute(Tuple.of(sourceSession))
+                    .await().atMost(Duration.ofSeconds(30));
+            retention.prune().await().atMost(Duration.ofSeconds(10));
+            assertThat(db.scalarLong("select count(*) from streams where stream_id = $1", fork)).as("skipped").isEqualTo(1);
+            holder.query("rollback").execute().await().atMost(Duration.ofSeconds(30));
+        } finally {
+            holder.close().await().atMost(Duration.ofSeconds(30));
+        }
+
+        retention.prune().await().atMost(Duration.ofSeconds(60));
+        assertThat(db.scalarLong("select count(*) from streams where stream_id = $1", fork)).isZero();
+        given().get(ds + "/source").then().statusCode(404);
+        given().get(ds + "/fork").then().statusCode(404);
+        given().contentType("text/plain").body("again").put(ds + "/source").then().statusCode(201);
+        given().get(ds + "/source?offset=-1").then().statusCode(200).body(equalTo("again"));
+    }
+
     @Test
     void restoredSettlement_survivesPayloadPruning() {
         String session = id("s");

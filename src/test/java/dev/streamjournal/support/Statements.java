@@ -111,6 +111,10 @@ public final class Statements {
         use("Retention.REVISE_SESSION", one, "s");
         use("Retention.DELETE_DS_PRODUCERS", one, "s", "st");
         use("Retention.DELETE_DS_STREAM", one, "s", "st");
+        use("Retention.DS_SOURCE", one, "s", "st");
+        use("Retention.LOCK_DS_SOURCE", one, "s", "st");
+        use("Retention.DS_SOURCE_EXISTS", one, "s", "st");
+        use("Retention.RELEASE_DS_SOURCE", one, "s", "st");
         use("Retention.DELETE_STREAM", one, "s", "st");
         use("DsRepository.FIND", one, "s", "default");
         use("DsRepository.LOCK", one, "s", "st", "default");
