@@ -9,6 +9,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 
 /**
  * The reads of Durable Streams: catch-up from an offset, and long-poll, which waits at the tail on the
@@ -64,8 +67,12 @@ public class DsReads {
         });
     }
 
-    /** A long-poll: data after the offset at once if there is any, else the first that comes, else 204. */
-    Uni<DsReply> longPoll(Caller caller, DsStream stream, long offset, String cursor) {
+    /**
+     * A long-poll: data after the offset at once if there is any, else the first that comes, else 204. Its
+     * wait ends (and its place on the feed is let go) when the client leaves: {@code onClose} is given what
+     * to run then.
+     */
+    Uni<DsReply> longPoll(Caller caller, DsStream stream, long offset, String cursor, Consumer<Runnable> onClose) {
         if (offset < stream.lastSeq()) {
             return batch(stream, offset, null).map(batch -> live(dataReply(stream, batch), batch, cursor));
         }
@@ -73,8 +80,13 @@ public class DsReads {
             return Uni.createFrom().item(atTail(stream, offset, true, cursor));
         }
         DsHub.Reader reader = hub.follow(stream.sessionId(), stream.streamId());
+        AtomicBoolean left = new AtomicBoolean();
+        onClose.accept(() -> {
+            left.set(true);
+            reader.signal.wake();
+        });
         long deadline = System.nanoTime() + config.longPollTimeout().toNanos();
-        return await(reader, offset, deadline)
+        return await(reader, offset, deadline, left::get)
                 .chain(snapshot -> {
                     if (snapshot != null && snapshot.gone()) {
                         // deleted meanwhile: 404, or 410 while forks hold it
@@ -91,17 +103,20 @@ public class DsReads {
                 .onTermination().invoke(reader::close);
     }
 
-    /** Waits until the feed holds more than {@code offset}, the stream closed or went, or the deadline. */
-    Uni<DsFeed.Snapshot> await(DsHub.Reader reader, long offset, long deadline) {
+    /**
+     * Waits until the feed holds more than {@code offset}, the stream closed or went, the deadline, or
+     * {@code stopped} (the client left; a wake of the reader's signal makes it look).
+     */
+    Uni<DsFeed.Snapshot> await(DsHub.Reader reader, long offset, long deadline, BooleanSupplier stopped) {
         long seen = reader.signal.version();
         DsFeed.Snapshot snapshot = reader.feed.snapshot();
         long remaining = deadline - System.nanoTime();
         if (snapshot != null && (snapshot.head() > offset || snapshot.closed() || snapshot.gone())
-                || remaining <= 0 || hub.draining()) {
+                || remaining <= 0 || hub.draining() || stopped.getAsBoolean()) {
             return Uni.createFrom().item(snapshot);
         }
         return reader.signal.awaitChange(seen, Duration.ofNanos(remaining))
-                .chain(woke -> await(reader, offset, deadline));
+                .chain(woke -> await(reader, offset, deadline, stopped));
     }
 
     private static DsReply atTail(DsStream stream, long offset, boolean closed, String cursor) {

@@ -190,7 +190,8 @@ public class DsRoutes {
                 });
             }
             if ("long-poll".equals(live)) {
-                return touched.chain(() -> reads.longPoll(caller, stream, offset, cursor));
+                return touched.chain(() -> reads.longPoll(caller, stream, offset, cursor,
+                        left -> context.response().closeHandler(v -> left.run())));
             }
             return touched.chain(() -> reads.catchUp(stream, offset, tail, context.request().getHeader("If-None-Match"),
                     cursor));

@@ -128,7 +128,7 @@ public class DsSse {
          */
         private Uni<Void> follow(long offset, String cursor) {
             long wake = Math.min(deadline, System.nanoTime() + config.sseHeartbeat().toNanos());
-            return reads.await(reader, offset, wake).chain(seen -> {
+            return reads.await(reader, offset, wake, () -> ended).chain(seen -> {
                 if (ended || seen != null && seen.gone() || hub.draining()) {
                     return Uni.createFrom().voidItem();
                 }

@@ -190,6 +190,21 @@ class DsLifecycleTest {
         given().get(ROOT + prefix + "/fork?offset=-1").then().statusCode(200).body(equalTo("one"));
     }
 
+    /** A long-poll whose client leaves lets go of its place on the stream's feed at once, not at its timeout. */
+    @Test
+    void aLongPoll_whoseClientLeaves_isReleasedAtOnce() throws Exception {
+        String path = id("ds-lp-left") + "/s";
+        given().contentType("text/plain").body("one").put(ROOT + path).then().statusCode(201);
+        double readers = readers();
+        try (Socket socket = new Socket(base.getHost(), base.getPort())) {
+            socket.getOutputStream().write(("GET " + ROOT + path + "?offset=0000000000000000_0000000000000001&live=long-poll"
+                    + " HTTP/1.1\r\nHost: localhost\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            await().atMost(WAIT).until(() -> readers() > readers);
+        }
+        // the long-poll timeout is 20 s: released well before it
+        await().atMost(Duration.ofSeconds(5)).until(() -> readers() <= readers);
+    }
+
     /** A fork of a stream whose messages retention pruned is refused, and writes nothing. */
     @Test
     void aFork_ofAPrunedSource_isGone_andWritesNothing() {
