@@ -7,6 +7,7 @@ import dev.streamjournal.journal.StreamSweeps.Candidate;
 import dev.streamjournal.journal.Change;
 import dev.streamjournal.journal.Doorbell;
 import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
@@ -57,6 +58,14 @@ public class Retention {
              where closed and closed_at < now() - make_interval(secs => $1)
              order by closed_at
              limit $2
+            """;
+
+    /**
+     * Durable Streams sources deleted while forks held them, held by none since (their last fork went by
+     * age): deleted like the streams due, which lets go of their own sources in turn.
+     */
+    static final String DUE_DS_ORPHANS = """
+            select session_id, stream_id from ds_streams where deleted_at is not null and forks <= 0 limit $1
             """;
 
     static final String LOCK_DUE_STREAM = """
@@ -138,11 +147,11 @@ public class Retention {
                 .map(age -> sweeps.each("retention", DUE_PAYLOADS, due(age), this::prunePayloads)
                         .collect().with(Collectors.counting()).map(Long::intValue))
                 .orElse(Uni.createFrom().item(0));
-        // the live clients of each deleted stream learn after the commit that it is gone (settlement missing)
         return payloads.chain(pruned -> config.streams()
-                        .map(age -> sweeps.each("retention", DUE_STREAMS, due(age), this::pruneStream)
-                                .invoke(stream -> doorbell.ring(new Change(stream.sessionId(), stream.streamId(), 0, true)))
-                                .collect().with(Collectors.counting()).map(Long::intValue))
+                        .map(age -> deleted(sweeps.each("retention", DUE_STREAMS, due(age), this::pruneStream))
+                                .chain(deleted -> deleted(sweeps.each("retention", DUE_DS_ORPHANS,
+                                                Tuple.of(config.batch()), this::pruneStream))
+                                        .map(orphans -> deleted + orphans)))
                         .orElse(Uni.createFrom().item(0))
                         .map(deleted -> pruned + deleted))
                 .invoke(total -> {
@@ -150,6 +159,12 @@ public class Retention {
                         LOG.infof("retention pruned %d stream(s)", total);
                     }
                 });
+    }
+
+    /** Counts the streams a sweep deleted; their live clients learn after the commit that they are gone. */
+    private Uni<Integer> deleted(Multi<Candidate> deletions) {
+        return deletions.invoke(stream -> doorbell.ring(new Change(stream.sessionId(), stream.streamId(), 0, true)))
+                .collect().with(Collectors.counting()).map(Long::intValue);
     }
 
     /** The arguments of a read of due streams: older than {@code age}, at most a batch. */

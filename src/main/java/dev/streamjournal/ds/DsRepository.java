@@ -267,6 +267,14 @@ public class DsRepository {
                 .map(rows -> rows.iterator().next().getString("tenant"));
     }
 
+    /**
+     * Locks a path's session row if there is one (a delete: nothing is created for a missing path). Every
+     * DS writer that may take a session and a stream locks the session first, so that they cannot deadlock.
+     */
+    Uni<Void> lockExistingSession(SqlConnection connection, String sessionId) {
+        return connection.preparedQuery(LOCK_SESSION).execute(Tuple.of(sessionId)).replaceWithVoid();
+    }
+
     /** The stream row and its DS row, made the path's active incarnation. */
     Uni<Void> insert(SqlConnection connection, DsStream stream, String tenant, String createRequest, String principal,
             OffsetDateTime fixedExpiry) {

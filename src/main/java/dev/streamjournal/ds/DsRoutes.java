@@ -191,7 +191,12 @@ public class DsRoutes {
             }
             if ("long-poll".equals(live)) {
                 return touched.chain(() -> reads.longPoll(caller, stream, offset, cursor,
-                        left -> context.response().closeHandler(v -> left.run())));
+                        left -> {
+                            context.response().closeHandler(v -> left.run());
+                            if (context.response().closed()) {
+                                left.run();
+                            }
+                        }));
             }
             return touched.chain(() -> reads.catchUp(stream, offset, tail, context.request().getHeader("If-None-Match"),
                     cursor));

@@ -97,7 +97,7 @@ public class DsService {
                             return retired.chain(() -> request.forkedFrom() == null
                                     ? insert(connection, caller, sessionId, request, request.contentType(),
                                             request.ttlSeconds(), request.expiresAt(), null, null, announce)
-                                    : fork(connection, caller, sessionId, request, now, announce));
+                                    : fork(connection, caller, sessionId, request, announce));
                         }))
                         .chain(DsService::rollBackIfRefused))
                 .onFailure(Refused.class).recoverWithItem(failure -> ((Refused) failure).reply)
@@ -218,11 +218,12 @@ public class DsService {
     }
 
     private Uni<DsReply> fork(SqlConnection connection, Caller caller, String sessionId, Create request,
-            Instant now, Change[] announce) {
+            Change[] announce) {
         String tenant = caller.tenant();
         String sourceSession = sessionId(tenant, request.forkedFrom());
         return repository.lockActive(connection, sourceSession, tenant)
                 .chain(source -> {
+                    Instant now = Instant.now();
                     if (source == null || source.orphaned() || source.expired(now) && source.forks() == 0) {
                         return Uni.createFrom().item(DsReply.problem(404, "fork-source-not-found", "Not found",
                                 "no stream at the Stream-Forked-From path"));
@@ -491,7 +492,8 @@ public class DsService {
         String tenant = caller.tenant();
         String sessionId = sessionId(tenant, path);
         Change[] announce = {null};
-        return pool.withTransaction(connection -> repository.lockActive(connection, sessionId, tenant)
+        return pool.withTransaction(connection -> repository.lockExistingSession(connection, sessionId)
+                .chain(() -> repository.lockActive(connection, sessionId, tenant))
                 .chain(stream -> {
                     // judged once the lock is held: a stream that expired while this request waited is gone
                     DsReply absent = DsStream.absent(stream, Instant.now());
@@ -520,7 +522,9 @@ public class DsService {
         if (sourceSession == null) {
             return removed;
         }
-        return removed.chain(() -> repository.countFork(connection, sourceSession, sourceStream, -1))
+        // the source's session before its stream, as every writer takes them
+        return removed.chain(() -> repository.lockExistingSession(connection, sourceSession))
+                .chain(() -> repository.countFork(connection, sourceSession, sourceStream, -1))
                 .chain(orphaned -> !orphaned ? Uni.createFrom().voidItem()
                         : repository.source(connection, sourceSession, sourceStream)
                                 .chain(parent -> remove(connection, sourceSession, sourceStream,

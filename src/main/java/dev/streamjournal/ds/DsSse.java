@@ -50,13 +50,16 @@ public class DsSse {
      * the SSE duration ends or, sooner, the caller's token expires ({@code expiresAt}, null: no token).
      */
     void serve(HttpServerResponse response, DsStream stream, long offset, String cursor, Instant expiresAt) {
-        long deadline = System.nanoTime() + config.sseDuration().toNanos();
-        if (expiresAt != null) {
-            deadline = Math.min(deadline, System.nanoTime() + Duration.between(Instant.now(), expiresAt).toNanos());
+        Duration open = config.sseDuration();
+        if (expiresAt != null && Duration.between(Instant.now(), expiresAt).compareTo(open) < 0) {
+            open = Duration.between(Instant.now(), expiresAt);
         }
         Connection connection = new Connection(response, hub.follow(stream.sessionId(), stream.streamId()), stream,
-                deadline);
+                System.nanoTime() + open.toNanos());
         response.closeHandler(v -> connection.end());
+        if (response.closed()) {
+            connection.end();
+        }
         connection.step(offset, cursor, true).subscribe().with(
                 done -> connection.finish(),
                 failure -> {
@@ -94,7 +97,7 @@ public class DsSse {
 
         /** Writes what lies after {@code offset}, then follows the stream. */
         Uni<Void> step(long offset, String cursor, boolean first) {
-            if (ended) {
+            if (ended || !first && over()) {
                 return Uni.createFrom().voidItem();
             }
             DsFeed.Snapshot snapshot = reader.feed.snapshot();
@@ -129,26 +132,32 @@ public class DsSse {
         private Uni<Void> follow(long offset, String cursor) {
             long wake = Math.min(deadline, System.nanoTime() + config.sseHeartbeat().toNanos());
             return reads.await(reader, offset, wake, () -> ended).chain(seen -> {
-                if (ended || seen != null && seen.gone() || hub.draining()) {
+                if (ended || seen != null && seen.gone() || hub.draining() || over()) {
                     return Uni.createFrom().voidItem();
                 }
                 if (seen != null && (seen.head() > offset || seen.closed())) {
                     return step(offset, cursor, false);
-                }
-                if (System.nanoTime() - deadline >= 0) {
-                    return Uni.createFrom().voidItem();
                 }
                 response.write(Buffer.buffer(HEARTBEAT));
                 return drain().chain(() -> follow(offset, cursor));
             });
         }
 
-        /** Completes once the response can take more (a slow client holds the read back), or the client left. */
+        /** The SSE duration (or the token) ran out: the client resumes from its last offset. */
+        private boolean over() {
+            return System.nanoTime() - deadline >= 0;
+        }
+
+        /**
+         * Completes once the response can take more (a slow client holds the read back), the client left, or
+         * the deadline passed (a client that stopped reading is not held for longer than the response lasts).
+         */
         private Uni<Void> drain() {
             if (ended || !response.writeQueueFull()) {
                 return Uni.createFrom().voidItem();
             }
-            return Uni.createFrom().emitter(emitter -> {
+            long remaining = Math.max(deadline - System.nanoTime(), 1_000_000L);
+            return Uni.createFrom().<Void>emitter(emitter -> {
                 AtomicBoolean once = new AtomicBoolean();
                 held.incrementAndGet();
                 Runnable done = () -> {
@@ -158,12 +167,13 @@ public class DsSse {
                         emitter.complete(null);
                     }
                 };
+                emitter.onTermination(done);
                 drained = done;
                 response.drainHandler(v -> done.run());
                 if (ended || !response.writeQueueFull()) {
                     done.run();
                 }
-            });
+            }).ifNoItem().after(Duration.ofNanos(remaining)).recoverWithItem((Void) null);
         }
 
         void finish() {

@@ -7,6 +7,7 @@ import static dev.streamjournal.support.Api.id;
 import static dev.streamjournal.support.Api.token;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.endsWith;
 import static org.hamcrest.Matchers.equalTo;
 
@@ -142,6 +143,34 @@ class RetentionTest {
         given().get(ds + "/fork").then().statusCode(404);
         given().contentType("text/plain").body("again").put(ds + "/source").then().statusCode(201);
         given().get(ds + "/source?offset=-1").then().statusCode(200).body(equalTo("again"));
+    }
+
+    /**
+     * A chain of deleted sources (a fork of a fork) goes link by link once its last fork is deleted by age:
+     * each source held by no fork any more is deleted too, and its path is free again.
+     */
+    @Test
+    void aChainOfDeletedDsSources_goesOnceItsLastForkIsDeletedByAge() {
+        String prefix = id("ret-chain");
+        String root = "/ds/v1/stream/";
+        given().contentType("text/plain").body("one").put(root + prefix + "/s0").then().statusCode(201);
+        given().header("Stream-Forked-From", prefix + "/s0").put(root + prefix + "/s1").then().statusCode(201);
+        given().header("Stream-Forked-From", prefix + "/s1").header("Stream-Closed", "true").put(root + prefix + "/s2")
+                .then().statusCode(201);
+        given().delete(root + prefix + "/s0").then().statusCode(204);
+        given().delete(root + prefix + "/s1").then().statusCode(204);
+        given().get(root + prefix + "/s0").then().statusCode(410);
+        db.rows("update streams set closed_at = now() - interval '3 hours' where stream_id ="
+                + " (select stream_id from ds_streams where path = $1)", prefix + "/s2");
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            retention.prune().await().atMost(Duration.ofSeconds(60));
+            return db.scalarLong("select count(*) from ds_streams where path like $1", prefix + "/%") == 0;
+        });
+        for (String path : List.of("s0", "s1", "s2")) {
+            given().get(root + prefix + "/" + path).then().statusCode(404);
+        }
+        given().contentType("text/plain").put(root + prefix + "/s0").then().statusCode(201);
     }
 
     @Test

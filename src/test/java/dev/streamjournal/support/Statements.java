@@ -112,6 +112,7 @@ public final class Statements {
         use("Retention.DELETE_DS_PRODUCERS", one, "s", "st");
         use("Retention.DELETE_DS_STREAM", one, "s", "st");
         use("Retention.DS_SOURCE", one, "s", "st");
+        use("Retention.DUE_DS_ORPHANS", all, 100);
         use("Retention.LOCK_DS_SOURCE", one, "s", "st");
         use("Retention.DS_SOURCE_EXISTS", one, "s", "st");
         use("Retention.RELEASE_DS_SOURCE", one, "s", "st");
