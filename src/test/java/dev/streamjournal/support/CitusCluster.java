@@ -1,7 +1,6 @@
 package dev.streamjournal.support;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +12,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A Citus cluster on loopback for tests: a coordinator and workers, each a PostgreSQL 15 server of the
@@ -23,9 +21,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class CitusCluster implements AutoCloseable {
 
-    public static final Path BIN = Path.of("/usr/lib/postgresql/15/bin");
-    public static final String USER = "postgres";
-    public static final String DATABASE = "postgres";
+    public static final String USER = SystemPostgres.USER;
+    public static final String DATABASE = SystemPostgres.DATABASE;
 
     private final Path root;
     public final int coordinator;
@@ -44,21 +41,15 @@ public final class CitusCluster implements AutoCloseable {
 
     /** Starts a coordinator and {@code workers} workers, each with the extension, the workers added. */
     public static CitusCluster start(int workers) throws IOException, InterruptedException, SQLException {
-        Path root = Files.createTempDirectory("stream-journal-citus-");
-        runAs(List.of("chmod", "755", root.toString()), false);
-        if (asRoot()) {
-            runAs(List.of("chown", USER + ":" + USER, root.toString()), false);
-        }
+        Path root = SystemPostgres.root("stream-journal-citus-");
         List<Integer> ports = new ArrayList<>();
         for (int i = 0; i <= workers; i++) {
-            int port = freePort();
+            int port = SystemPostgres.freePort();
             ports.add(port);
             Path data = root.resolve(Integer.toString(port));
-            postgres(List.of(BIN.resolve("initdb").toString(), "-D", data.toString(), "-U", USER, "--auth=trust",
-                    "-E", "UTF8", "--no-locale"));
-            postgres(List.of(BIN.resolve("pg_ctl").toString(), "-D", data.toString(), "-l", root.resolve(port + ".log").toString(),
-                    "-w", "-t", "120", "-o", "-c shared_preload_libraries=citus -c listen_addresses=127.0.0.1 -p " + port
-                            + " -c unix_socket_directories=" + root + " -c fsync=off -c max_connections=200", "start"));
+            SystemPostgres.initdb(data);
+            SystemPostgres.start(data, port, root.resolve(port + ".log"),
+                    "-c shared_preload_libraries=citus -c fsync=off -c max_connections=200");
         }
         CitusCluster cluster = new CitusCluster(root, ports.get(0), List.copyOf(ports.subList(1, ports.size())));
         for (int port : ports) {
@@ -72,7 +63,7 @@ public final class CitusCluster implements AutoCloseable {
     }
 
     public String jdbcUrl(int port) {
-        return "jdbc:postgresql://127.0.0.1:" + port + "/" + DATABASE;
+        return SystemPostgres.jdbcUrl(port);
     }
 
     public Connection connect(int port) throws SQLException {
@@ -104,36 +95,8 @@ public final class CitusCluster implements AutoCloseable {
         List<Integer> ports = new ArrayList<>(workers);
         ports.add(0, coordinator);
         for (int port : ports) {
-            postgres(List.of(BIN.resolve("pg_ctl").toString(), "-D", root.resolve(Integer.toString(port)).toString(),
-                    "-m", "immediate", "-w", "stop"));
+            SystemPostgres.stop(root.resolve(Integer.toString(port)), "immediate");
         }
-        runAs(List.of("rm", "-rf", root.toString()), false);
-    }
-
-    private static void postgres(List<String> command) throws IOException, InterruptedException {
-        runAs(command, asRoot());
-    }
-
-    private static boolean asRoot() {
-        return "root".equals(System.getProperty("user.name"));
-    }
-
-    private static void runAs(List<String> command, boolean asPostgres) throws IOException, InterruptedException {
-        List<String> full = new ArrayList<>();
-        if (asPostgres) {
-            full.addAll(List.of("runuser", "-u", USER, "--"));
-        }
-        full.addAll(command);
-        Process process = new ProcessBuilder(full).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!process.waitFor(180, TimeUnit.SECONDS) || process.exitValue() != 0) {
-            throw new IOException(String.join(" ", full) + " failed:\n" + output);
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+        SystemPostgres.remove(root);
     }
 }

@@ -56,15 +56,21 @@ public final class SilentProxy implements AutoCloseable {
 
     private void accept() {
         while (!server.isClosed()) {
+            Socket client;
             try {
-                Socket client = server.accept();
+                client = server.accept();
+            } catch (IOException e) {
+                continue; // closed
+            }
+            try {
                 Socket upstream = new Socket(InetAddress.getLoopbackAddress(), target.get());
                 Link link = new Link(client, upstream);
                 links.add(link);
                 pump(link, client, upstream);
                 pump(link, upstream, client);
             } catch (IOException e) {
-                // closed, or the target refused: the client sees its connection fail
+                // the target refused: so does the front, as a Service without endpoints does
+                closeQuietly(client);
             }
         }
     }
