@@ -191,12 +191,7 @@ public class DsRoutes {
             }
             if ("long-poll".equals(live)) {
                 return touched.chain(() -> reads.longPoll(caller, stream, offset, cursor,
-                        left -> {
-                            context.response().closeHandler(v -> left.run());
-                            if (context.response().closed()) {
-                                left.run();
-                            }
-                        }));
+                        left -> whenClosed(context.response(), left)));
             }
             return touched.chain(() -> reads.catchUp(stream, offset, tail, context.request().getHeader("If-None-Match"),
                     cursor));
@@ -230,6 +225,14 @@ public class DsRoutes {
             response.putHeader(DsHeaders.SSE_ENCODING, "base64");
         }
         sse.serve(response, stream, offset, cursor, expiresAt);
+    }
+
+    /** Runs {@code action} when the client goes away, at once if it is gone already. */
+    static void whenClosed(HttpServerResponse response, Runnable action) {
+        response.closeHandler(v -> action.run());
+        if (response.closed()) {
+            action.run();
+        }
     }
 
     public static void securityHeaders(RoutingContext context) {

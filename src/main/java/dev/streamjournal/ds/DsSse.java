@@ -51,15 +51,13 @@ public class DsSse {
      */
     void serve(HttpServerResponse response, DsStream stream, long offset, String cursor, Instant expiresAt) {
         Duration open = config.sseDuration();
-        if (expiresAt != null && Duration.between(Instant.now(), expiresAt).compareTo(open) < 0) {
-            open = Duration.between(Instant.now(), expiresAt);
+        Duration valid = expiresAt == null ? null : Duration.between(Instant.now(), expiresAt);
+        if (valid != null && valid.compareTo(open) < 0) {
+            open = valid;
         }
         Connection connection = new Connection(response, hub.follow(stream.sessionId(), stream.streamId()), stream,
                 System.nanoTime() + open.toNanos());
-        response.closeHandler(v -> connection.end());
-        if (response.closed()) {
-            connection.end();
-        }
+        DsRoutes.whenClosed(response, connection::end);
         connection.step(offset, cursor, true).subscribe().with(
                 done -> connection.finish(),
                 failure -> {

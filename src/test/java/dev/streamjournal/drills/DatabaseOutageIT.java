@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.streamjournal.embedded.EmbeddedPostgres;
 import dev.streamjournal.support.ApiClient;
+import dev.streamjournal.support.Db;
 import dev.streamjournal.support.Http;
 import dev.streamjournal.support.Replica;
 import dev.streamjournal.support.SseClient;
@@ -15,7 +16,6 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -209,7 +209,7 @@ class DatabaseOutageIT {
         // no acknowledged append lost, and the journals gapless
         try (Connection db = DriverManager.getConnection(postgres.jdbcUrl(), EmbeddedPostgres.USER, "")) {
             for (String stream : streams) {
-                assertThat(seqs(db, stream)).as(stream)
+                assertThat(Db.seqs(db, stream)).as(stream)
                         .containsExactlyElementsOf(IntStream.rangeClosed(1, acknowledged.get(stream))
                                 .boxed().toList());
             }
@@ -249,19 +249,6 @@ class DatabaseOutageIT {
             update.executeUpdate();
             notify.setString(1, "{\"replica\":\"replica-b\",\"changes\":[[\"" + stream + "-s\",\"" + stream + "\"," + seq + ",0]]}");
             notify.executeQuery().close();
-        }
-    }
-
-    private static List<Integer> seqs(Connection db, String stream) throws Exception {
-        try (PreparedStatement query = db.prepareStatement("select seq from journal_events where stream_id = ? order by seq")) {
-            query.setString(1, stream);
-            List<Integer> seqs = new ArrayList<>();
-            try (ResultSet result = query.executeQuery()) {
-                while (result.next()) {
-                    seqs.add(result.getInt(1));
-                }
-            }
-            return seqs;
         }
     }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.streamjournal.support.ApiClient;
+import dev.streamjournal.support.Db;
 import dev.streamjournal.support.Http;
 import dev.streamjournal.support.Replica;
 import dev.streamjournal.support.SilentProxy;
@@ -17,8 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -257,7 +256,7 @@ class FailoverDrillIT {
                     int checked = 0;
                     try (Connection db = pair.connect(pair.standby)) {
                         for (String stream : load.streams) {
-                            List<Integer> seqs = seqs(db, stream);
+                            List<Integer> seqs = Db.seqs(db, stream);
                             int acked = load.acknowledged.get(stream);
                             assertThat(seqs.size()).as(stream).isBetween(acked, acked + 1);
                             assertThat(seqs).as(stream).containsExactlyElementsOf(
@@ -304,7 +303,7 @@ class FailoverDrillIT {
                     int total = 0;
                     try (Connection db = pair.connect(pair.standby)) {
                         for (String stream : load.streams) {
-                            List<Integer> seqs = seqs(db, stream);
+                            List<Integer> seqs = Db.seqs(db, stream);
                             assertThat(seqs).as(stream).containsExactlyElementsOf(
                                     IntStream.rangeClosed(1, seqs.size()).boxed().toList());
                             int acked = Math.max(acknowledged.get(stream), load.acknowledged.get(stream));
@@ -331,19 +330,6 @@ class FailoverDrillIT {
                 "quarkus.datasource.username", SystemPostgres.USER));
         env.put("JOURNAL_LIVE_SWEEP_INTERVAL", "1h");
         return env;
-    }
-
-    private static List<Integer> seqs(Connection db, String stream) throws Exception {
-        try (PreparedStatement query = db.prepareStatement("select seq from journal_events where stream_id = ? order by seq")) {
-            query.setString(1, stream);
-            List<Integer> seqs = new ArrayList<>();
-            try (ResultSet result = query.executeQuery()) {
-                while (result.next()) {
-                    seqs.add(result.getInt(1));
-                }
-            }
-            return seqs;
-        }
     }
 
     private static void report(String line) throws IOException {

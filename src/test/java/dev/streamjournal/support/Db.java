@@ -5,6 +5,7 @@ import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -51,6 +52,21 @@ public class Db {
             }
         }
         return counts;
+    }
+
+    /** A stream's journal seqs in order, over a JDBC connection, for the drills that count what survived. */
+    public static List<Integer> seqs(Connection connection, String stream) throws SQLException {
+        try (PreparedStatement query = connection.prepareStatement(
+                "select seq from journal_events where stream_id = ? order by seq")) {
+            query.setString(1, stream);
+            List<Integer> seqs = new ArrayList<>();
+            try (ResultSet result = query.executeQuery()) {
+                while (result.next()) {
+                    seqs.add(result.getInt(1));
+                }
+            }
+            return seqs;
+        }
     }
 
     public long scalarLong(String sql, Object... args) {
