@@ -234,21 +234,32 @@ class AppendCombinerTest {
     void appendsToABusyStream_updateItsRowWithoutNewIndexEntries() {
         String stream = newStream();
         // one transaction on one connection, so that its own counters tell what its updates were; few
-        // enough versions to fit the page's free space (they can be pruned only after the commit)
+        // enough versions to fit the page's free space (they can be pruned only after the commit). The
+        // counters also hold what earlier transactions of the pooled connection have not yet reported,
+        // so only their change within this transaction counts.
         SqlConnection holder = hold("select 1");
+        long[] before = streamsUpdates(holder);
         for (int i = 0; i < 12; i++) {
             assertThat(journal.appendContinuing(holder, List.of(tokens(stream, "t" + i))).await().atMost(TIMEOUT))
                     .singleElement().extracting(Continued::lastSeq).isEqualTo(i + 1);
         }
-        long updates = holder.query("select pg_stat_get_xact_tuples_updated('streams'::regclass)").execute()
-                .await().atMost(TIMEOUT).iterator().next().getLong(0);
-        long hot = holder.query("select pg_stat_get_xact_tuples_hot_updated('streams'::regclass)").execute()
-                .await().atMost(TIMEOUT).iterator().next().getLong(0);
+        long[] after = streamsUpdates(holder);
+        long updates = after[0] - before[0];
+        long hot = after[1] - before[1];
 
         assertThat(updates).isEqualTo(12);
         // HOT: no index entry, the dead versions pruned within the page (fillfactor 50). The first update
         // may move the lease set when the stream was created, in an earlier second.
         assertThat(hot).isGreaterThanOrEqualTo(updates - 1);
+    }
+
+    /** The updates and the HOT updates of {@code streams} counted by the connection's open transaction. */
+    private static long[] streamsUpdates(SqlConnection holder) {
+        var row = holder.query("""
+                select pg_stat_get_xact_tuples_updated('streams'::regclass) as updated,
+                       pg_stat_get_xact_tuples_hot_updated('streams'::regclass) as hot
+                """).execute().await().atMost(TIMEOUT).iterator().next();
+        return new long[] {row.getLong("updated"), row.getLong("hot")};
     }
 
     @Test
