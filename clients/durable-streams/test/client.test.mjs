@@ -82,9 +82,11 @@ test('a writer and readers on different replicas lose and double nothing through
   // The producer's default fetch does not retry; the client's createFetchWithBackoff would turn the 409
   // the producer handles itself (a batch that overtook an earlier one) into an error. So the producer gets
   // a fetch that sends a request again only when its connection broke or the service was unavailable.
+  const waiting = [];
   const retrying = async (url, init) => {
     for (let attempt = 1; ; attempt++) {
       inFlight++;
+      waiting.splice(0).forEach((started) => started());
       try {
         const response = await fetch(url, init);
         if (response.status !== 503) return response;
@@ -101,7 +103,12 @@ test('a writer and readers on different replicas lose and double nothing through
     autoClaim: true, lingerMs: 2, maxInFlight: 5, headers: auth, fetch: retrying,
     onError: (error) => errors.push(error),
   });
-  const appending = () => until(() => inFlight > 0, { message: 'an append in flight' });
+  // an append sent and not yet answered: the batch just given to the producer leaves after lingerMs and
+  // may be answered within milliseconds, so its start is awaited, not polled for
+  const appending = () => (inFlight > 0 ? Promise.resolve() : new Promise((started, fail) => {
+    const timer = setTimeout(() => fail(new Error('no append sent within 30 s')), 30000);
+    waiting.push(() => { clearTimeout(timer); started(); });
+  }));
   const sse = reader(reads.url, path, 'sse');
   const poll = reader(reads.url, path, 'long-poll');
   await Promise.all([sse.started, poll.started]);
@@ -150,7 +157,7 @@ test('a writer and readers on different replicas lose and double nothing through
     expect(await rest.json(), `resumed at ${saved.offset} on ${base}`).toEqual(sequence(saved.count, TOTAL));
   }
   await producer.close();
-});
+}, 300000); // faults, a SIGKILL and a restart: the harness allows each replica 90 s to start
 
 test('a token of another tenant neither reads nor writes the stream', async () => {
   const path = `client/tenant/${Date.now()}`;

@@ -117,7 +117,9 @@ test('random cuts: 200 cuts of a 300-token answer, each resumed: one message, th
 test('reload mid-stream: a new page seeded from ui-messages and resumed replaces the message in place', async () => {
   const { session } = ids('ai-reload');
   const producer = await journal.createStream(session, { userMessage: { content: 'count' } });
-  const pipe = pipeUIMessageStream(answerStream(model(tokens(80), { delayMillis: 20 })), producer);
+  // the model holds after ten tokens until the new page is seeded, so the answer is partial then
+  const pace = pacer(12); // stream-start, text-start, t0-t9
+  const pipe = pipeUIMessageStream(answerStream(model(tokens(80), { pace })), producer);
   const first = new Chat({ id: session, transport: pageTransport() });
   const firstRead = first.resumeStream();
   await until(() => first.assistant[0] && textOf(first.assistant[0]).length > 20, { message: 'some text' });
@@ -130,7 +132,9 @@ test('reload mid-stream: a new page seeded from ui-messages and resumed replaces
   assert.equal(seeded[1].id, producer.streamId);
   assert.ok(textOf(seeded[1]).length > 0 && textOf(seeded[1]).length < tokensText(80).length, 'a partial answer');
   const page = new Chat({ id: session, transport, messages: seeded });
-  await page.resumeStream();
+  const resumed = page.resumeStream();
+  pace.allow(Infinity); // the rest of the answer, while the page resumes
+  await resumed;
   await pipe;
   assert.equal(page.status, 'ready', String(page.error));
   assert.equal(page.messages.length, 2);

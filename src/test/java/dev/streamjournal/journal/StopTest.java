@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 /**
  * A reader's stop request ({@code POST /v1/streams/{id}/stop}): written once with its principal, carried
  * by every later append and heartbeat answer, honoured by a producer that cancels, enforced on a silent
- * one after {@code journal.stop-grace} (1 s in tests) with a synthetic {@code cancel} and the partial
+ * one after {@code journal.stop-grace} (3 s in tests) with a synthetic {@code cancel} and the partial
  * transcript, which ends the open tails; 409 on a terminal stream; bad inputs write nothing.
  */
 @QuarkusTest

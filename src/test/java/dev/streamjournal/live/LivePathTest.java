@@ -39,7 +39,7 @@ class LivePathTest {
         public Map<String, String> getConfigOverrides() {
             return Map.of("journal.live.keep-alive", "300ms",
                     "journal.live.listen-check-interval", "500ms",
-                    "journal.live.listen-check-timeout", "1s");
+                    "journal.live.listen-check-timeout", "3s");
         }
 
         @Override

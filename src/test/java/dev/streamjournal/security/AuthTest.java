@@ -279,7 +279,8 @@ class AuthTest {
     void liveConnections_endWhenTheirTokenExpires_andResumeWithAFreshToken() throws Exception {
         Started a = start(PRODUCER_A);
         append(PRODUCER_A, a.stream(), "{\"events\":[{\"type\":\"token\",\"data\":{\"text\":\"one\"}}]}", 200);
-        Instant expiry = Instant.now().plusSeconds(3);
+        // long enough for both connections to open on a loaded machine (exp is kept to the whole second)
+        Instant expiry = Instant.now().plusSeconds(8);
         String shortLived = "Bearer " + Tokens.expiringAt(expiry, "reader-a", TENANT_A, Roles.READER);
         URI live = URI.create("ws://" + base.getHost() + ":" + base.getPort() + "/v1/sessions/" + a.session() + "/live");
         List<JsonNode> messages = new CopyOnWriteArrayList<>();

@@ -86,19 +86,19 @@ class SettlementTest {
         String stream = id("st");
         createStream(id("s"), stream);
         double parkedBefore = parked();
-        CompletableFuture<Long> answeredAt = CompletableFuture.supplyAsync(() -> {
-            Response response = given().get("/v1/streams/{id}/settlement?wait=30", stream);
-            assertThat(response.statusCode()).isEqualTo(200);
-            assertThat(response.jsonPath().getString("outcome")).isEqualTo("restored");
-            return System.nanoTime();
-        });
+        CompletableFuture<Response> answer = CompletableFuture.supplyAsync(
+                () -> given().get("/v1/streams/{id}/settlement?wait=30", stream));
         await().atMost(Duration.ofSeconds(10)).until(() -> parked() > parkedBefore);
 
         append(stream, List.of(event("done", Map.of()))).statusCode(200);
         long committed = System.nanoTime();
 
-        long answered = answeredAt.join();
-        assertThat(Duration.ofNanos(answered - committed)).isLessThan(Duration.ofMillis(100));
+        Response response = answer.join();
+        long answered = System.nanoTime();
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.jsonPath().getString("outcome")).isEqualTo("restored");
+        // woken by the commit, not answered at the end of its 30 s wait (the margin is for a loaded machine)
+        assertThat(Duration.ofNanos(answered - committed)).isLessThan(Duration.ofSeconds(5));
     }
 
     @Test

@@ -92,9 +92,9 @@ class SubscriptionTest {
         String id = id("pull");
         given().contentType("application/json").body("[]").put(ROOT + wakeStream).then().statusCode(201);
         given().contentType("application/json").body(Map.of("type", "pull-wake", "pattern", prefix + "/events/*",
-                "wake_stream", wakeStream, "lease_ttl_ms", 1000)).put(sub(id)).then().statusCode(201);
+                "wake_stream", wakeStream, "lease_ttl_ms", 60000)).put(sub(id)).then().statusCode(201);
         given().contentType("application/json").body(Map.of("type", "pull-wake", "pattern", prefix + "/other/*",
-                "wake_stream", wakeStream, "lease_ttl_ms", 1000)).put(sub(id)).then().statusCode(409)
+                "wake_stream", wakeStream, "lease_ttl_ms", 60000)).put(sub(id)).then().statusCode(409)
                 .body("error.code", equalTo("SUBSCRIPTION_ALREADY_EXISTS"));
 
         given().contentType("application/json").body("{\"n\":1}").put(ROOT + path).then().statusCode(201);
@@ -107,7 +107,10 @@ class SubscriptionTest {
         assertThat(claim.getString("streams[0].acked_offset")).isEqualTo("-1");
         assertThat(claim.getString("streams[0].tail_offset")).isEqualTo("0000000000000000_0000000000000002");
 
-        // the lease ends without an ack: any replica's sweep clears the holder and wakes generation 2
+        // the lease ends without an ack (its end is moved, not waited for, so that no later lease can end
+        // before the test is done with it): any replica's sweep clears the holder and wakes generation 2
+        db.scalarLong("with due as (update ds_subscriptions set lease_expires_at = now() - interval '1 second'"
+                + " where subscription_id = $1 returning 1) select count(*) from due", id);
         await().atMost(Duration.ofSeconds(10)).until(() -> {
             service.sweep().await().atMost(Duration.ofSeconds(10));
             return wakes(wakeStream).size() == 2;
@@ -149,7 +152,7 @@ class SubscriptionTest {
         given().contentType("application/json").body("[]").put(ROOT + wakeStream).then().statusCode(201);
         given().header("Stream-Closed", "true").post(ROOT + wakeStream).then().statusCode(204);
         given().contentType("application/json").body(Map.of("type", "pull-wake", "pattern", prefix + "/events/*",
-                "wake_stream", wakeStream, "lease_ttl_ms", 1000)).put(sub(id)).then().statusCode(201);
+                "wake_stream", wakeStream, "lease_ttl_ms", 60000)).put(sub(id)).then().statusCode(201);
         given().contentType("application/json").body("{\"n\":1}").put(ROOT + path).then().statusCode(201);
 
         // generation 1 is issued, its event refused by the closed stream; it is due in about a minute
