@@ -9,7 +9,6 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -72,11 +71,7 @@ public final class CitusCluster implements AutoCloseable {
 
     /** The Quarkus datasource properties of a service on the coordinator. */
     public Map<String, String> datasource() {
-        Map<String, String> datasource = new HashMap<>();
-        datasource.put("quarkus.datasource.reactive.url", "postgresql://127.0.0.1:" + coordinator + "/" + DATABASE);
-        datasource.put("quarkus.datasource.jdbc.url", jdbcUrl(coordinator));
-        datasource.put("quarkus.datasource.username", USER);
-        return datasource;
+        return SystemPostgres.datasource(coordinator);
     }
 
     public void execute(int port, String sql) throws SQLException {

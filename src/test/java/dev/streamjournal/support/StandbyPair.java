@@ -16,7 +16,9 @@ import java.util.List;
  * A PostgreSQL primary and its streaming standby on loopback (system PostgreSQL 15, fsync on), the
  * standby named {@code standby}: synchronous ({@code synchronous_standby_names = standby},
  * {@code synchronous_commit = on}: a commit returns once the standby has flushed it) or asynchronous.
- * The primary can be killed as by a crash and the standby promoted, as a managed database fails over.
+ * The standby streams through a {@link SilentProxy}, so that the replication link can go silent and the
+ * standby fall behind, as across a congested or partitioned network. The primary can be killed as by a
+ * crash and the standby promoted, as a managed database fails over.
  */
 public final class StandbyPair implements AutoCloseable {
 
@@ -24,9 +26,11 @@ public final class StandbyPair implements AutoCloseable {
     public final int primary;
     public final int standby;
     public final boolean synchronous;
+    private final SilentProxy link;
 
-    private StandbyPair(Path root, int primary, int standby, boolean synchronous) {
+    private StandbyPair(Path root, SilentProxy link, int primary, int standby, boolean synchronous) {
         this.root = root;
+        this.link = link;
         this.primary = primary;
         this.standby = standby;
         this.synchronous = synchronous;
@@ -40,12 +44,13 @@ public final class StandbyPair implements AutoCloseable {
         SystemPostgres.start(root.resolve("primary"), primary, root.resolve("primary.log"),
                 "-c wal_level=replica -c max_wal_senders=5 -c max_connections=100 -c synchronous_commit=on"
                         + (synchronous ? " -c synchronous_standby_names=standby" : ""));
+        SilentProxy link = new SilentProxy(() -> primary);
         SystemPostgres.postgres(List.of(SystemPostgres.BIN.resolve("pg_basebackup").toString(),
-                "-d", "host=127.0.0.1 port=" + primary + " user=" + SystemPostgres.USER + " application_name=standby",
+                "-d", "host=127.0.0.1 port=" + link.port() + " user=" + SystemPostgres.USER + " application_name=standby",
                 "-D", root.resolve("standby").toString(), "-R", "-X", "stream", "-c", "fast"));
         SystemPostgres.start(root.resolve("standby"), standby, root.resolve("standby.log"),
                 "-c hot_standby=on -c max_connections=100");
-        StandbyPair pair = new StandbyPair(root, primary, standby, synchronous);
+        StandbyPair pair = new StandbyPair(root, link, primary, standby, synchronous);
         pair.awaitStreaming();
         return pair;
     }
@@ -66,6 +71,14 @@ public final class StandbyPair implements AutoCloseable {
         return DriverManager.getConnection(SystemPostgres.jdbcUrl(port), SystemPostgres.USER, "");
     }
 
+    /**
+     * The replication link goes silent: the standby receives nothing more (its connection stays open, so
+     * it does not notice for {@code wal_receiver_timeout}). An asynchronous primary goes on committing.
+     */
+    public void silenceReplication() {
+        link.silence();
+    }
+
     /** Kills the primary as a crash would: no shutdown checkpoint, connections cut. */
     public void killPrimary() throws IOException, InterruptedException {
         SystemPostgres.stop(root.resolve("primary"), "immediate");
@@ -79,6 +92,7 @@ public final class StandbyPair implements AutoCloseable {
 
     @Override
     public void close() throws IOException, InterruptedException {
+        link.close();
         for (String node : List.of("primary", "standby")) {
             try {
                 SystemPostgres.stop(root.resolve(node), "immediate");

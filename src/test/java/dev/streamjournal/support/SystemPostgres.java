@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -33,10 +34,15 @@ public final class SystemPostgres {
         return root;
     }
 
-    /** A new cluster in {@code data}: superuser {@code postgres}, trusted on loopback (replication too). */
-    public static void initdb(Path data) throws IOException, InterruptedException {
-        postgres(List.of(BIN.resolve("initdb").toString(), "-D", data.toString(), "-U", USER, "--auth=trust",
-                "-E", "UTF8", "--no-locale"));
+    /**
+     * A new cluster in {@code data}: superuser {@code postgres}, trusted on loopback (replication too),
+     * with initdb's other {@code options}.
+     */
+    public static void initdb(Path data, String... options) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(BIN.resolve("initdb").toString(), "-D", data.toString(),
+                "-U", USER, "--auth=trust", "-E", "UTF8", "--no-locale"));
+        command.addAll(List.of(options));
+        postgres(command);
     }
 
     /** Starts the server of {@code data} on {@code port}, its log in {@code log}, with {@code options}. */
@@ -62,6 +68,12 @@ public final class SystemPostgres {
 
     public static String jdbcUrl(int port) {
         return "jdbc:postgresql://127.0.0.1:" + port + "/" + DATABASE;
+    }
+
+    /** The service's datasource settings for the server on {@code port}, for {@link Replica#environment(Map)}. */
+    public static Map<String, String> datasource(int port) {
+        return Map.of("quarkus.datasource.reactive.url", "postgresql://127.0.0.1:" + port + "/" + DATABASE,
+                "quarkus.datasource.jdbc.url", jdbcUrl(port), "quarkus.datasource.username", USER);
     }
 
     public static int freePort() throws IOException {
