@@ -144,10 +144,11 @@ async function tailer(stop) {
   while (!stop()) {
     const slot = pickRunning();
     if (!slot) { await sleep(100); continue; }
+    // the turn this tail follows, also once its slot has moved on to the next turn
+    const stream = slot.stream;
     let last = null;
     let resume = true;
     for (let visit = 0; resume && !stop(); visit++) {
-      const stream = slot.stream;
       const connected = now();
       let ended = false;
       let violation = false;
