@@ -2,6 +2,7 @@ package dev.streamjournal.security;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import java.time.Duration;
 
 /** Authentication ({@code journal.auth.*}). */
 @ConfigMapping(prefix = "journal.auth")
@@ -17,4 +18,12 @@ public interface AuthConfig {
     /** The token claim that names the caller's tenant. */
     @WithDefault("tenant")
     String tenantClaim();
+
+    /** Most verified tokens a replica keeps ({@link VerifiedTokens}); {@code 0}: every request is verified. */
+    @WithDefault("10000")
+    int tokenCacheSize();
+
+    /** Longest a verified token is kept, however far its expiry: how long a withdrawn key is still honoured. */
+    @WithDefault("60s")
+    Duration tokenCacheTtl();
 }

@@ -25,6 +25,16 @@ class AuthStartupTest {
             public String tenantClaim() {
                 return "tenant";
             }
+
+            @Override
+            public int tokenCacheSize() {
+                return 0;
+            }
+
+            @Override
+            public java.time.Duration tokenCacheTtl() {
+                return java.time.Duration.ZERO;
+            }
         };
     }
 
