@@ -13,6 +13,7 @@ import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import java.io.CharConversionException;
 import java.net.ConnectException;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
@@ -133,7 +134,7 @@ public class ProblemMappers {
     public static boolean isInfrastructure(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof ConnectException || t instanceof ClosedConnectionException || t instanceof TimeoutException
-                    || t instanceof io.smallrye.mutiny.TimeoutException) {
+                    || t instanceof io.smallrye.mutiny.TimeoutException || isClosedConnection(t)) {
                 return true;
             }
             if (t instanceof PgException pg && pg.getSqlState() != null) {
@@ -149,6 +150,19 @@ public class ProblemMappers {
             }
         }
         return false;
+    }
+
+    /**
+     * The SQL client's failures of a command given to a connection that closed before it was sent (the
+     * database went away): they have no type of their own, only these messages.
+     */
+    private static final List<String> CLOSED_CONNECTION_MESSAGES = List.of(
+            "Pending requests failed to be sent due to connection has been closed",
+            "Connection is not active now");
+
+    private static boolean isClosedConnection(Throwable t) {
+        String message = t.getMessage();
+        return message != null && CLOSED_CONNECTION_MESSAGES.stream().anyMatch(message::startsWith);
     }
 
     /** A constraint's name in a worker's message: Citus passes the message on, not the field, and names the shard. */

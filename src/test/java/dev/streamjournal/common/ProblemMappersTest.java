@@ -2,6 +2,8 @@ package dev.streamjournal.common;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.vertx.core.VertxException;
+import io.vertx.core.impl.NoStackTraceThrowable;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.ClosedConnectionException;
 import java.net.ConnectException;
@@ -20,6 +22,11 @@ class ProblemMappersTest {
         assertThat(ProblemMappers.isInfrastructure(new PgException("deadlock", "ERROR", "40P01", null))).isTrue();
         assertThat(ProblemMappers.isInfrastructure(new PgException("read-only", "ERROR", "25006", null))).isTrue();
         assertThat(ProblemMappers.isInfrastructure(checkViolation("journal_events_written_promptly"))).isTrue();
+        // what the SQL client fails a command with when its connection closed before the command was sent
+        assertThat(ProblemMappers.isInfrastructure(new VertxException(
+                "Pending requests failed to be sent due to connection has been closed.", null))).isTrue();
+        assertThat(ProblemMappers.isInfrastructure(new NoStackTraceThrowable(
+                "Connection is not active now, current status: CLOSED"))).isTrue();
     }
 
     @Test

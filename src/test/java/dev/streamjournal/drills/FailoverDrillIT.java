@@ -1,7 +1,5 @@
 package dev.streamjournal.drills;
 
-import static dev.streamjournal.support.Api.event;
-import static dev.streamjournal.support.Api.token;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -74,12 +72,7 @@ class FailoverDrillIT {
                     load.stopProducers();
 
                     // the tail opened before the failover gets what follows, and the settlement, with no gap
-                    assertThat(load.api.append(load.tailed, List.of(token(2, "after"), event(3, "done", Map.of()),
-                            event(4, "stream_end", Map.of()))).status()).isEqualTo(200);
-                    await().atMost(Duration.ofSeconds(30)).until(() -> load.tailSeqs.contains(4)
-                            && load.settlements.stream().anyMatch(data -> data.contains("\"restored\"")));
-                    assertThat(load.tailSeqs).as("the tail across the failover: no gap, no duplicate")
-                            .containsExactly(1, 2, 3, 4);
+                    load.endTailedStream("the failover");
 
                     // while there was no writable primary: 503 unavailable within 1 s, never a 500 or a hang
                     List<Probe> during = load.between(down, promoting);
@@ -100,8 +93,7 @@ class FailoverDrillIT {
                             assertThat(probe.millis()).as(probe.toString()).isLessThan(1000);
                         }
                     });
-                    assertThat(load.probes).as("no 500 and no broken connection at any time")
-                            .noneMatch(probe -> probe.status() == 500 || probe.status() == -1);
+                    load.assertNoBrokenAnswers();
 
                     // every acknowledged append on the new primary, once, gapless (an append retried across
                     // the fault may have committed on its last attempt, unacknowledged: at most one more)

@@ -1,14 +1,11 @@
 package dev.streamjournal.drills;
 
-import static dev.streamjournal.support.Api.event;
-import static dev.streamjournal.support.Api.token;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.streamjournal.support.Db;
 import dev.streamjournal.support.DrillLoad;
 import dev.streamjournal.support.DrillLoad.Probe;
-import dev.streamjournal.support.Http;
 import dev.streamjournal.support.Replica;
 import dev.streamjournal.support.SystemPostgres;
 import java.io.IOException;
@@ -78,12 +75,7 @@ class FullDiskDrillIT {
                     load.awaitProgress(whileFull, 10);
                     double resumed = (System.nanoTime() - freed) / 1e9;
                     load.stopProducers();
-                    Http.Answer ended = load.api.append(load.tailed, List.of(token(2, "after"),
-                            event(3, "done", Map.of()), event(4, "stream_end", Map.of())));
-                    assertThat(ended.status()).as(ended.body()).isEqualTo(200);
-                    await().atMost(Duration.ofSeconds(30)).until(() -> load.tailSeqs.contains(4)
-                            && load.settlements.stream().anyMatch(s -> s.contains("\"restored\"")));
-                    assertThat(load.tailSeqs).as("the tail across the full disk").containsExactly(1, 2, 3, 4);
+                    load.endTailedStream("the full disk");
 
                     // while the disk was full: appends 503 unavailable within 1 s, reads served
                     List<Probe> during = load.between(refused, freed);
@@ -98,8 +90,7 @@ class FullDiskDrillIT {
                             });
                     assertThat(reads).as("reads while the disk was full").hasSizeGreaterThan(5)
                             .allSatisfy(probe -> assertThat(probe.status()).as(probe.toString()).isEqualTo(200));
-                    assertThat(load.probes).as("no 500 and no broken connection at any time")
-                            .noneMatch(probe -> probe.status() == 500 || probe.status() == -1);
+                    load.assertNoBrokenAnswers();
 
                     // nothing acknowledged lost, nothing refused written
                     try (Connection db = DriverManager.getConnection(SystemPostgres.jdbcUrl(port), SystemPostgres.USER, "")) {

@@ -1,5 +1,6 @@
 package dev.streamjournal.support;
 
+import static dev.streamjournal.support.Api.event;
 import static dev.streamjournal.support.Api.token;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -92,6 +93,28 @@ public final class DrillLoad implements AutoCloseable {
     /** The requests that started after {@code from} and ended before {@code to}. */
     public List<Probe> between(long from, long to) {
         return probes.stream().filter(p -> p.startNanos() > from && p.endNanos() < to).toList();
+    }
+
+    /**
+     * Ends the tailed stream (token 2, done, stream_end) and asserts that the tail, opened before the fault,
+     * got every event once, in order, and the {@code restored} settlement.
+     */
+    public void endTailedStream(String across) throws Exception {
+        Http.Answer ended = api.append(tailed, List.of(token(2, "after"), event(3, "done", Map.of()),
+                event(4, "stream_end", Map.of())));
+        assertThat(ended.status()).as(ended.body()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(30)).until(() -> tailSeqs.contains(4)
+                && settlements.stream().anyMatch(data -> data.contains("\"restored\"")));
+        assertThat(tailSeqs).as("the tail across " + across + ": no gap, no duplicate").containsExactly(1, 2, 3, 4);
+    }
+
+    /** Asserts that no request got a 500 or a broken connection; a failure quotes what the service logged. */
+    public void assertNoBrokenAnswers() {
+        assertThat(probes).as("no 500 and no broken connection at any time; the service logged:%n%s",
+                        String.join("\n", service.logText().lines()
+                                .filter(line -> line.contains(" ERROR ") || line.startsWith("\t") || line.startsWith("Caused by"))
+                                .limit(60).toList()))
+                .noneMatch(probe -> probe.status() == 500 || probe.status() == -1);
     }
 
     /** The sum of the acknowledged seqs: the appends acknowledged so far. */
