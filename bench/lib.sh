@@ -87,7 +87,7 @@ start_node() {
   node_port=$port
 }
 
-# start_service [NAME=VALUE...]: the service on the database of $pgport (java -Xmx256m and $service_jvm_opts),
+# start_service [NAME=VALUE...]: the service on the database of $pgport (java -Xmx$service_heap, default 256m, and $service_jvm_opts),
 # with NAME=VALUE added to its environment; waits until it is ready. Sets $port, $base, $service, $token.
 # Authentication stays off, but a key is configured: a request that presents a token has it verified
 # (signature, issuer, expiry). The token names tenant "default", the tenant of anonymous requests.
@@ -104,7 +104,7 @@ start_service() {
     QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_HTTP_PORT=$port QUARKUS_LOG_LEVEL=WARN \
     JOURNAL_AUTH_ENABLED=false \
     MP_JWT_VERIFY_PUBLICKEY_LOCATION=$work/keys/public-key.pem MP_JWT_VERIFY_ISSUER=bench "$@" \
-    java -Xmx256m ${service_jvm_opts:-} -jar "$jar" > "$work/service.log" 2>&1 &
+    java -Xmx${service_heap:-256m} ${service_jvm_opts:-} -jar "$jar" > "$work/service.log" 2>&1 &
   service=$!
   pids+=("$service")
   wait_http "$base/q/health/ready" "$service" 180 || { tail -50 "$work/service.log"; die "the service did not get ready"; }
