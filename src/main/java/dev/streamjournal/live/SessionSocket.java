@@ -15,6 +15,7 @@ import io.quarkus.websockets.next.OnOpen;
 import io.quarkus.websockets.next.WebSocket;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
 import jakarta.annotation.security.RolesAllowed;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -60,29 +61,32 @@ public class SessionSocket {
         if (!Ids.isValid(sessionId)) {
             return refuse(connection, Ids.invalid("sessionId"));
         }
-        return sessions.exists(sessionId, caller.tenant()).onItem().transformToMulti(exists -> {
-            if (!exists) {
-                return refuse(connection, ProblemException.notFound("no session " + sessionId));
-            }
-            try {
-                // the channel ends only with a hint: the replica drains, or the token expired
-                AtomicReference<CloseReason> end = new AtomicReference<>(DRAINING);
-                return channels.session(sessionId, lastEventId(connection.handshakeRequest().query()), caller)
-                        .onItem().<Frame>disjoint()
-                        .invoke(frame -> {
-                            if (frame.endsAnExpiredToken()) {
-                                end.set(TOKEN_EXPIRED);
-                            }
-                        })
-                        .filter(frame -> !frame.isComment())
-                        .map(this::message)
-                        .onSubscription().invoke(subscription -> hold(connection, subscription))
-                        .onTermination().invoke(() -> open.remove(connection.id()))
-                        .onCompletion().call(() -> connection.close(end.get()));
-            } catch (ProblemException problem) {
-                return refuse(connection, problem);
-            }
-        });
+        // through a completion stage, so that the channel does not keep the check's database session
+        // (and the pipeline that read it) for as long as it stays open
+        return Uni.createFrom().completionStage(() -> sessions.exists(sessionId, caller.tenant()).subscribeAsCompletionStage())
+                .onItem().transformToMulti(exists -> exists ? channel(connection, sessionId, caller)
+                        : refuse(connection, ProblemException.notFound("no session " + sessionId)));
+    }
+
+    private Multi<String> channel(WebSocketConnection connection, String sessionId, Caller caller) {
+        try {
+            // the channel ends only with a hint: the replica drains, or the token expired
+            AtomicReference<CloseReason> end = new AtomicReference<>(DRAINING);
+            return channels.session(sessionId, lastEventId(connection.handshakeRequest().query()), caller)
+                    .onItem().<Frame>disjoint()
+                    .invoke(frame -> {
+                        if (frame.endsAnExpiredToken()) {
+                            end.set(TOKEN_EXPIRED);
+                        }
+                    })
+                    .filter(frame -> !frame.isComment())
+                    .map(this::message)
+                    .onSubscription().invoke(subscription -> hold(connection, subscription))
+                    .onTermination().invoke(() -> open.remove(connection.id()))
+                    .onCompletion().call(() -> connection.close(end.get()));
+        } catch (ProblemException problem) {
+            return refuse(connection, problem);
+        }
     }
 
     /**
