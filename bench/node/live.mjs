@@ -7,6 +7,8 @@
 //   N streams with M subscribers each; appends at a fixed total rate, round-robin over the streams,
 //   for S seconds; then up to W seconds for the last frames. Writes p50/p99 (ms) and the counts;
 //   status "timeout" when not every subscriber got every event in time (percentiles of what arrived).
+//   The breakdown: each append's answer time (send to response: HTTP and commit) and each frame's
+//   arrival after its append's answer.
 import { args, now, sleep, pool, openSse, target, stats, run } from './lib.mjs';
 
 const a = args();
@@ -19,6 +21,7 @@ run('live', a.name, a.out, a.seconds + a.wait + 240, async () => {
 
   // subscribers: every parsed token frame whose data carries a send time of a measured event (k >= 0)
   const latencies = [];
+  const arrivals = []; // [k, send time, parse time] of every measured frame, for the breakdown
   let received = 0;
   let warmReceived = 0;
   const subs = [];
@@ -27,7 +30,7 @@ run('live', a.name, a.out, a.seconds + a.wait + 240, async () => {
     const at = now();
     for (const d of t.payloads(frame)) {
       if (d && typeof d.t === 'number') {
-        if (d.k >= 0) { latencies.push(at - d.t); received++; } else warmReceived++;
+        if (d.k >= 0) { latencies.push(at - d.t); arrivals.push([d.k, d.t, at]); received++; } else warmReceived++;
       }
     }
   };
@@ -51,11 +54,14 @@ run('live', a.name, a.out, a.seconds + a.wait + 240, async () => {
   const start = now();
   let appendErrors = 0;
   const sends = [];
+  const acks = new Array(total); // ms from send to the append's answer, per k
   for (let k = 0; k < total; k++) {
     const due = start + k * interval;
     const delay = due - now();
     if (delay > 1) await sleep(delay);
-    sends.push(t.append(ids[k % ids.length], { text: 'lorem ipsum ', t: now(), k }).catch(() => { appendErrors++; }));
+    const sentAt = now();
+    sends.push(t.append(ids[k % ids.length], { text: 'lorem ipsum ', t: sentAt, k })
+      .then(() => { acks[k] = now() - sentAt; }, () => { appendErrors++; }));
   }
   await Promise.all(sends);
   const expected = total * a.subs;
@@ -63,6 +69,10 @@ run('live', a.name, a.out, a.seconds + a.wait + 240, async () => {
   while (received < expected && now() < deadline) await sleep(20);
   const complete = received >= expected;
   for (const s of subs) s.close();
+  // the breakdown: the append's answer (HTTP and commit), and the frame's arrival after that answer
+  // (negative when the frame was parsed before the answer)
+  const afterAck = arrivals.filter(([k]) => acks[k] !== undefined).map(([k, sent, at]) => at - (sent + acks[k]));
+  const ackStats = stats(acks.filter((v) => v !== undefined));
 
   return {
     status: complete && appendErrors === 0 ? 'ok' : complete ? 'failed' : 'timeout',
@@ -70,5 +80,7 @@ run('live', a.name, a.out, a.seconds + a.wait + 240, async () => {
     appends: total, rate: a.rate, appendErrors, expected, received, endedEarly: ended,
     connectSeconds: +(connectMs / 1000).toFixed(2),
     ...stats(latencies),
+    ackP50: ackStats.p50, ackP99: ackStats.p99,
+    afterAckP50: stats(afterAck).p50, afterAckP99: stats(afterAck).p99,
   };
 });
