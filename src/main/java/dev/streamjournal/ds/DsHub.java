@@ -75,6 +75,16 @@ public class DsHub implements ChangeTap {
         metrics.gauge("journal.ds.live.feeds", feeds, ConcurrentHashMap::size);
     }
 
+    /** How many readers on this replica follow the stream. */
+    int readersOf(String streamId) {
+        int[] holders = {0};
+        feeds.computeIfPresent(streamId, (id, feed) -> {
+            holders[0] = feed.holders;
+            return feed;
+        });
+        return holders[0];
+    }
+
     /** Follows a stream: the reader's signal wakes at each change its feed reads. */
     Reader follow(String sessionId, String streamId) {
         Context current = Vertx.currentContext();

@@ -294,8 +294,8 @@ public class LiveHub implements SettlementFeeds {
         return sessions.get(watch.session.sessionId) == watch.session;
     }
 
-    /** True when the hub keeps a feed for the session. */
-    boolean follows(String sessionId) {
+    /** True when the hub keeps a feed for the session: someone here holds it (a tail, a channel, a held settlement). */
+    public boolean follows(String sessionId) {
         return sessions.containsKey(sessionId);
     }
 

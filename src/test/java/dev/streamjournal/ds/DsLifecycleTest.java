@@ -46,6 +46,9 @@ class DsLifecycleTest {
     Db db;
 
     @Inject
+    DsHub hub;
+
+    @Inject
     MeterRegistry metrics;
 
     @TestHTTPResource("/")
@@ -181,10 +184,10 @@ class DsLifecycleTest {
         String prefix = id("ds-lp-del");
         given().contentType("text/plain").body("one").put(ROOT + prefix + "/source").then().statusCode(201);
         given().header("Stream-Forked-From", prefix + "/source").put(ROOT + prefix + "/fork").then().statusCode(201);
-        double readers = readers();
+        String source = streamOf(prefix + "/source");
         CompletableFuture<Integer> polling = CompletableFuture.supplyAsync(() -> given()
                 .get(ROOT + prefix + "/source?offset=0000000000000000_0000000000000001&live=long-poll").statusCode());
-        await().atMost(WAIT).until(() -> readers() > readers);
+        await().atMost(WAIT).until(() -> hub.readersOf(source) == 1);
         given().delete(ROOT + prefix + "/source").then().statusCode(204);
         assertThat(polling.get(10, TimeUnit.SECONDS)).isEqualTo(410);
         given().get(ROOT + prefix + "/fork?offset=-1").then().statusCode(200).body(equalTo("one"));
@@ -195,14 +198,14 @@ class DsLifecycleTest {
     void aLongPoll_whoseClientLeaves_isReleasedAtOnce() throws Exception {
         String path = id("ds-lp-left") + "/s";
         given().contentType("text/plain").body("one").put(ROOT + path).then().statusCode(201);
-        double readers = readers();
+        String stream = streamOf(path);
         try (Socket socket = new Socket(base.getHost(), base.getPort())) {
             socket.getOutputStream().write(("GET " + ROOT + path + "?offset=0000000000000000_0000000000000001&live=long-poll"
                     + " HTTP/1.1\r\nHost: localhost\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            await().atMost(WAIT).until(() -> readers() > readers);
+            await().atMost(WAIT).until(() -> hub.readersOf(stream) == 1);
         }
         // the long-poll timeout is 20 s: released well before it
-        await().atMost(Duration.ofSeconds(5)).until(() -> readers() <= readers);
+        await().atMost(Duration.ofSeconds(5)).until(() -> hub.readersOf(stream) == 0);
     }
 
     /** A fork of a stream whose messages retention pruned is refused, and writes nothing. */
@@ -230,8 +233,9 @@ class DsLifecycleTest {
         return gauge == null ? 0 : gauge.value();
     }
 
-    private double readers() {
-        return metrics.get("journal.ds.live.readers").gauge().value();
+    /** The journal stream behind a DS path. */
+    private String streamOf(String path) {
+        return db.rows("select stream_id from ds_streams where path = $1", path).get(0).getString("stream_id");
     }
 
     /** An SSE response read line by line on a thread of its own. */

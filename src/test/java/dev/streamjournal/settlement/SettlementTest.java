@@ -14,7 +14,7 @@ import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
 
-import io.micrometer.core.instrument.MeterRegistry;
+import dev.streamjournal.live.LiveHub;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 import jakarta.inject.Inject;
@@ -32,11 +32,7 @@ import org.junit.jupiter.api.Test;
 class SettlementTest {
 
     @Inject
-    MeterRegistry metrics;
-
-    private double parked() {
-        return metrics.get("journal.settlement.parked").gauge().value();
-    }
+    LiveHub hub;
 
     @Test
     void outcomes_overHttp() {
@@ -83,12 +79,13 @@ class SettlementTest {
 
     @Test
     void longPoll_onAnActiveStream_answersAtTheTerminalCommit() {
+        String session = id("s");
         String stream = id("st");
-        createStream(id("s"), stream);
-        double parkedBefore = parked();
+        createStream(session, stream);
         CompletableFuture<Response> answer = CompletableFuture.supplyAsync(
                 () -> given().get("/v1/streams/{id}/settlement?wait=30", stream));
-        await().atMost(Duration.ofSeconds(10)).until(() -> parked() > parkedBefore);
+        // the held settlement is the only one here to follow its session
+        await().atMost(Duration.ofSeconds(10)).until(() -> hub.follows(session));
 
         append(stream, List.of(event("done", Map.of()))).statusCode(200);
         long committed = System.nanoTime();
@@ -106,10 +103,9 @@ class SettlementTest {
         String session = id("s");
         String old = id("old");
         createStream(session, old);
-        double parkedBefore = parked();
         CompletableFuture<Response> answer = CompletableFuture.supplyAsync(
                 () -> given().get("/v1/streams/{id}/settlement?wait=30", old));
-        await().atMost(Duration.ofSeconds(10)).until(() -> parked() > parkedBefore);
+        await().atMost(Duration.ofSeconds(10)).until(() -> hub.follows(session));
 
         String next = id("next");
         create(session, Map.of("streamId", next, "onActive", "interrupt")).statusCode(201);
