@@ -104,6 +104,13 @@ md.push(table(['scenario', 'server', 'p50 ÷ ds-memory', 'p99 ÷ ds-memory', 'p5
     const sj = liveOf(s, server); const mem = liveOf(s, 'ds-memory'); const file = liveOf(s, 'ds-file');
     return [s, server, r(sj, mem, 'p50'), r(sj, mem, 'p99'), r(sj, file, 'p50'), r(sj, file, 'p99')];
   }))), '');
+const reqpath = parts.filter((p) => p.section === 'reqpath');
+if (reqpath.length) {
+  const rows = reqpath.flatMap((p) => (p.rows ? p.rows.map((r) => [r.what, ms(r.p50), ms(r.p99), p.status])
+    : [[p.name ?? p.title, ms(p.p50), ms(p.p99), p.status]]));
+  md.push('The request path at this rate: one request at a time, 20 a second, from the same Node client to a bare Node HTTP server in another process (the floor of a loopback round trip on this machine) and to the service; and pgbench running the append\'s SQL (`bench/sql/append-1.sql`) at 20 transactions a second, one client.', '');
+  md.push(table(['request', 'p50 ms', 'p99 ms', 'status'], rows), '');
+}
 md.push('Where the time goes: the append\'s answer (send to response: the HTTP request and, for stream-journal and the file-backed reference, the commit with fsync) and the frame\'s arrival after that answer (negative: the frame was parsed before the answer). A durable server can only push after its commit, so its frames follow the answer closely; what the frame adds past the answer is the push path (wake-up, feed read, framing, flush).', '');
 md.push(table(['scenario', 'server', 'answer p50 ms', 'answer p99 ms', 'frame − answer p50 ms', 'frame − answer p99 ms', 'send → frame p99 ms'],
   live.filter((p) => p.ackP50 !== undefined).map((p) => [p.scenario, p.server, ms(p.ackP50), ms(p.ackP99), ms(p.afterAckP50), ms(p.afterAckP99), ms(p.p99)])), '');
