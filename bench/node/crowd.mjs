@@ -13,11 +13,10 @@
 //   per connection, its open file descriptors and threads, and whether every connection stayed open.
 import { execFileSync, fork } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { args, sleep, pool, SseParser, target, stats, rssKiB, run } from './lib.mjs';
+import { args, sleep, pool, openSse, target, stats, rssKiB, run } from './lib.mjs';
 
 const KINDS = { sse: 'SSE tail', ws: 'WebSocket session channel', ds: 'Durable Streams SSE read' };
 const wallNow = () => performance.timeOrigin + performance.now(); // ms, comparable across processes
@@ -153,16 +152,17 @@ function worker() {
   const errors = [];
   process.on('message', async (m) => {
     if (m.cmd === 'open') {
-      const agentless = { agent: false, localAddress: m.localAddress };
       const WebSocket = m.kind === 'ws' ? (await import('ws')).default : null;
+      // what the producer appended, from a frame: a native tail's token event, or a Durable Streams data frame
+      const payloads = target(m.kind === 'ds' ? 'ds' : 'sj', m.base).payloads;
       await pool(m.items.length, m.concurrency, async (i) => {
         const item = m.items[i];
-        const onEvent = (data) => {
-          if (item.hot && data && data.data && typeof data.data.sentAt === 'number') latencies.push(wallNow() - data.data.sentAt);
+        const onPayload = (data) => {
+          if (item.hot && data && typeof data.sentAt === 'number') latencies.push(wallNow() - data.sentAt);
         };
         try {
-          conns.push(m.kind === 'ws' ? await openWs(WebSocket, m.base, item.path, m.localAddress, onEvent)
-            : await openTail(m.base, item.path, agentless, onEvent));
+          conns.push(m.kind === 'ws' ? await openWs(WebSocket, m.base, item.path, m.localAddress, onPayload)
+            : await openTail(m.base, item.path, m.localAddress, (frame) => payloads(frame).forEach(onPayload)));
         } catch (e) {
           if (errors.length < 5) errors.push(String(e.message || e));
         }
@@ -178,36 +178,14 @@ function worker() {
   });
 }
 
-/** An SSE tail; resolves at its first bytes (the service sends "retry:" once it holds the subscriber). */
-function openTail(base, path, options, onEvent) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(new URL(path, base), { method: 'GET', headers: { accept: 'text/event-stream' }, ...options });
-    const timer = setTimeout(() => req.destroy(new Error('no first bytes in 120 s')), 120000);
-    let open = true;
-    req.on('response', (res) => {
-      if (res.statusCode !== 200) { clearTimeout(timer); res.resume(); reject(new Error(`HTTP ${res.statusCode}`)); return; }
-      res.setEncoding('utf8');
-      // a native tail's token frame holds the journal event; a Durable Streams data frame, a JSON array
-      // of the messages, each {type, data} as appended
-      const parser = new SseParser((frame) => {
-        if (frame.event === 'token') onEvent(JSON.parse(frame.data));
-        else if (frame.event === 'data') JSON.parse(frame.data).forEach(onEvent);
-      });
-      let first = true;
-      res.on('data', (chunk) => {
-        if (first) { first = false; clearTimeout(timer); resolve({ open: () => open, close: () => req.destroy() }); }
-        parser.push(chunk);
-      });
-      res.on('end', () => { open = false; });
-      res.on('error', () => { open = false; });
-    });
-    req.on('error', (e) => { open = false; clearTimeout(timer); reject(e); });
-    req.end();
-  });
+/** An SSE read; resolves at its first bytes (the service sends "retry:" or a control event once it holds the subscriber). */
+async function openTail(base, path, localAddress, onFrame) {
+  const sse = await openSse(base, path, { accept: 'text/event-stream' }, { onFrame, timeoutMs: 120000, localAddress });
+  return { open: () => !sse.res.complete && !sse.res.destroyed, close: sse.close };
 }
 
 /** A WebSocket session channel; resolves at its first message (the session's current stream). */
-function openWs(WebSocket, base, path, localAddress, onEvent) {
+function openWs(WebSocket, base, path, localAddress, onPayload) {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(new URL(path, base.replace(/^http/, 'ws')), ['stream-journal.v1'], { localAddress, perMessageDeflate: false });
     const timer = setTimeout(() => { ws.terminate(); reject(new Error('no first message in 120 s')); }, 120000);
@@ -216,7 +194,7 @@ function openWs(WebSocket, base, path, localAddress, onEvent) {
     ws.on('message', (raw) => {
       if (first) { first = false; clearTimeout(timer); resolve({ open: () => open, close: () => ws.terminate() }); }
       const m = JSON.parse(raw.toString());
-      if (m.event === 'token') onEvent(m.data);
+      if (m.event === 'token') onPayload(m.data.data);
     });
     ws.on('close', () => { open = false; });
     ws.on('error', (e) => { open = false; clearTimeout(timer); if (first) reject(e); });

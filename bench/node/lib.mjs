@@ -96,11 +96,12 @@ export class SseParser {
 /**
  * Opens one SSE connection (its own socket). Resolves when the first bytes arrived (the server has
  * registered the subscriber: stream-journal sends "retry:", the reference server a control event).
- * handlers: onFrame(frame), onEnd(). Returns {req, res, close(), bytes()}.
+ * handlers: onFrame(frame), onEnd(); localAddress: the source address to connect from. Returns
+ * {req, res, close(), bytes()}.
  */
-export function openSse(base, path, headers, { onFrame, onEnd = () => {}, timeoutMs = 60000 }) {
+export function openSse(base, path, headers, { onFrame, onEnd = () => {}, timeoutMs = 60000, localAddress }) {
   return new Promise((resolve, reject) => {
-    const req = http.request(new URL(path, base), { method: 'GET', agent: false, headers });
+    const req = http.request(new URL(path, base), { method: 'GET', agent: false, headers, localAddress });
     const timer = setTimeout(() => { req.destroy(new Error(`SSE ${path}: no first bytes in ${timeoutMs} ms`)); }, timeoutMs);
     let resolved = false;
     req.on('response', (res) => {

@@ -71,7 +71,7 @@ run('live', a.name, a.out, a.seconds + a.wait + 240, async () => {
   for (const s of subs) s.close();
   // the breakdown: the append's answer (HTTP and commit), and the frame's arrival after that answer
   // (negative when the frame was parsed before the answer)
-  const afterAck = arrivals.filter(([k]) => acks[k] !== undefined).map(([k, sent, at]) => at - (sent + acks[k]));
+  const afterAckStats = stats(arrivals.filter(([k]) => acks[k] !== undefined).map(([k, sent, at]) => at - (sent + acks[k])));
   const ackStats = stats(acks.filter((v) => v !== undefined));
 
   return {
@@ -81,6 +81,6 @@ run('live', a.name, a.out, a.seconds + a.wait + 240, async () => {
     connectSeconds: +(connectMs / 1000).toFixed(2),
     ...stats(latencies),
     ackP50: ackStats.p50, ackP99: ackStats.p99,
-    afterAckP50: stats(afterAck).p50, afterAckP99: stats(afterAck).p99,
+    afterAckP50: afterAckStats.p50, afterAckP99: afterAckStats.p99,
   };
 });
