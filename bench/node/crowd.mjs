@@ -40,7 +40,7 @@ function parent() {
     if (a.kind === 'ws') await pool(ids.length + 1, 16, (i) => t.append(i < ids.length ? ids[i] : hot, { text: 'hello' }));
     await sleep(3000);
     const before = rssKiB(a.pid);
-    const liveBefore = liveHeapKiB(a.pid);
+    const liveBefore = liveHeapKiB(a.pid, a.histograms && `${a.histograms}/${a.kind}-before.txt`);
 
     // the crowd: hot subscribers first (spread over the workers), then the idle ones
     const items = [...Array.from({ length: a.hot }, () => ({ path: path(hot), hot: true })),
@@ -75,7 +75,7 @@ function parent() {
     const latencies = reports.flatMap((r) => r.latencies);
     const open = reports.reduce((n, r) => n + r.open, 0);
     const afterAppends = rssKiB(a.pid);
-    const liveWith = liveHeapKiB(a.pid);
+    const liveWith = liveHeapKiB(a.pid, a.histograms && `${a.histograms}/${a.kind}-with-crowd.txt`);
     await Promise.all(workers.map((w) => w.ask({ cmd: 'close' })));
 
     const total = a.subs + a.hot;
@@ -130,10 +130,11 @@ function report() {
 
 /**
  * The service's live heap in KiB: what a class histogram counts, taken after the full collection that
- * `jcmd GC.class_histogram` runs first.
+ * `jcmd GC.class_histogram` runs first; the histogram is kept in {@code file} when one is named.
  */
-function liveHeapKiB(pid) {
+function liveHeapKiB(pid, file) {
   const histogram = execFileSync('jcmd', [String(pid), 'GC.class_histogram'], { maxBuffer: 1 << 28 }).toString();
+  if (file) fs.writeFileSync(file, histogram);
   return Number(histogram.match(/^Total\s+\d+\s+(\d+)/m)[1]) / 1024;
 }
 

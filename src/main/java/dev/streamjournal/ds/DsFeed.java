@@ -138,11 +138,15 @@ final class DsFeed {
         readers.forEach(signal -> signal.wake(now));
     }
 
-    /** The latest messages within {@link #BUFFER_BYTES} (at least the last one). */
-    private static List<Message> trim(List<Message> messages) {
+    /**
+     * The latest messages within {@link #BUFFER_BYTES} and {@link #PAGE} of them (at least the last one):
+     * each change copies the buffer, so small messages must not let it grow without bound.
+     */
+    static List<Message> trim(List<Message> messages) {
         long total = 0;
         int from = messages.size();
-        while (from > 0) {
+        int least = Math.max(0, messages.size() - PAGE);
+        while (from > least) {
             long size = messages.get(from - 1).body().length;
             if (from < messages.size() && total + size > BUFFER_BYTES) {
                 break;

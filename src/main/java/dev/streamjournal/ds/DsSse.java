@@ -1,8 +1,9 @@
 package dev.streamjournal.ds;
 
 import dev.streamjournal.ds.DsRepository.Message;
+import dev.streamjournal.live.Signal;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -34,14 +35,16 @@ public class DsSse {
     private final DsReads reads;
     private final DsHub hub;
     private final DsConfig config;
+    private final Vertx vertx;
 
     /** SSE responses whose client is slower than their stream: nothing is read for them until it drains. */
     private final AtomicInteger held = new AtomicInteger();
 
-    public DsSse(DsReads reads, DsHub hub, DsConfig config, MeterRegistry metrics) {
+    public DsSse(DsReads reads, DsHub hub, DsConfig config, Vertx vertx, MeterRegistry metrics) {
         this.reads = reads;
         this.hub = hub;
         this.config = config;
+        this.vertx = vertx;
         metrics.gauge("journal.ds.live.held", held);
     }
 
@@ -58,22 +61,23 @@ public class DsSse {
         Connection connection = new Connection(response, hub.follow(stream.sessionId(), stream.streamId()), stream,
                 System.nanoTime() + open.toNanos());
         DsRoutes.whenClosed(response, connection::end);
-        connection.step(offset, cursor, true).subscribe().with(
-                done -> connection.finish(),
-                failure -> {
-                    LOG.debugf("DS SSE read of %s ended: %s", stream.path(), failure.toString());
-                    connection.finish();
-                });
+        connection.safely(() -> connection.step(offset, cursor, true));
     }
 
-    /** One SSE response: what it follows, until when, and whether its client went away. */
+    /**
+     * One SSE response: what it follows, until when, and whether its client went away. It runs as a loop of
+     * callbacks (write, wait for the drain, wait for a change, read), each started by the one before, so that
+     * nothing of a delivery is kept once the next one starts, and an idle response holds only its place on
+     * the feed and one timer.
+     */
     private final class Connection {
         private final HttpServerResponse response;
         private final DsHub.Reader reader;
         private final DsStream stream;
         private final long deadline;
         private volatile boolean ended;
-        /** Completes the wait for the write queue to drain (null: not waiting). */
+        private boolean finished;
+        /** Ends the wait for the write queue to drain (null: not waiting). */
         private volatile Runnable drained;
 
         Connection(HttpServerResponse response, DsHub.Reader reader, DsStream stream, long deadline) {
@@ -86,6 +90,8 @@ public class DsSse {
         /** The client went away: the wait for data or for a drain ends now. */
         void end() {
             ended = true;
+            // the feed lets go of this reader now, even if its loop were to have died
+            reader.close();
             reader.signal.wake();
             Runnable waiting = drained;
             if (waiting != null) {
@@ -94,51 +100,87 @@ public class DsSse {
         }
 
         /** Writes what lies after {@code offset}, then follows the stream. */
-        Uni<Void> step(long offset, String cursor, boolean first) {
-            if (ended || !first && over()) {
-                return Uni.createFrom().voidItem();
+        void step(long offset, String cursor, boolean first) {
+            if (ended || !first && (over() || hub.draining())) {
+                finish();
+                return;
             }
             DsFeed.Snapshot snapshot = reader.feed.snapshot();
             if (snapshot != null && snapshot.gone()) {
-                return Uni.createFrom().voidItem();
+                finish();
+                return;
             }
-            return reads.batch(stream, offset, snapshot).chain(batch -> {
-                String next = cursor;
-                // the first answer, any messages, and the closure (its control event says so) are written
-                if (!batch.messages().isEmpty() || first || batch.closed()) {
-                    next = batch.closed() ? cursor : DsCursor.next(cursor, System.currentTimeMillis());
-                    StringBuilder out = new StringBuilder();
-                    if (!batch.messages().isEmpty()) {
-                        data(out, stream, batch.messages());
-                    }
-                    control(out, batch, next);
-                    response.write(Buffer.buffer(out.toString()));
+            reads.batch(stream, offset, snapshot).subscribe().with(batch -> safely(() -> write(batch, cursor, first)),
+                    this::failed);
+        }
+
+        private void safely(Runnable next) {
+            try {
+                next.run();
+            } catch (Throwable e) {
+                failed(e);
+            }
+        }
+
+        private void failed(Throwable failure) {
+            LOG.debugf("DS SSE read of %s ended: %s", stream.path(), failure.toString());
+            finish();
+        }
+
+        private void write(DsReads.Batch batch, String cursor, boolean first) {
+            String next = cursor;
+            // the first answer, any messages, and the closure (its control event says so) are written
+            if (!batch.messages().isEmpty() || first || batch.closed()) {
+                next = batch.closed() ? cursor : DsCursor.next(cursor, System.currentTimeMillis());
+                StringBuilder out = new StringBuilder();
+                if (!batch.messages().isEmpty()) {
+                    data(out, stream, batch.messages());
                 }
-                if (batch.closed()) {
-                    return Uni.createFrom().voidItem();
-                }
-                String sent = next;
-                return drain().chain(() -> batch.upToDate() ? follow(batch.next(), sent)
-                        : step(batch.next(), sent, false));
-            });
+                control(out, batch, next);
+                response.write(Buffer.buffer(out.toString()));
+            }
+            if (batch.closed()) {
+                finish();
+                return;
+            }
+            String sent = next;
+            long offset = batch.next();
+            if (batch.upToDate()) {
+                afterDrain(() -> follow(offset, sent));
+            } else {
+                afterDrain(() -> step(offset, sent, false));
+            }
+        }
+
+        /** Waits at the tail for more, with a comment line every {@code journal.ds.sse-heartbeat}. */
+        private void follow(long offset, String cursor) {
+            await(offset, cursor, System.nanoTime() + config.sseHeartbeat().toNanos());
         }
 
         /**
-         * Waits at the tail for more, writing a comment line every {@code journal.ds.sse-heartbeat} so that
-         * proxies keep an idle connection open.
+         * Waits until the feed holds more than {@code offset} or closes, the client leaves, the stream goes,
+         * the replica drains or the response's time is over; writes a comment line at {@code beat} (so that
+         * proxies keep an idle connection open).
          */
-        private Uni<Void> follow(long offset, String cursor) {
-            long wake = Math.min(deadline, System.nanoTime() + config.sseHeartbeat().toNanos());
-            return reads.await(reader, offset, wake, () -> ended).chain(seen -> {
-                if (ended || seen != null && seen.gone() || hub.draining() || over()) {
-                    return Uni.createFrom().voidItem();
-                }
-                if (seen != null && (seen.head() > offset || seen.closed())) {
-                    return step(offset, cursor, false);
-                }
+        private void await(long offset, String cursor, long beat) {
+            long seen = reader.signal.version();
+            DsFeed.Snapshot snapshot = reader.feed.snapshot();
+            if (ended || snapshot != null && snapshot.gone() || hub.draining() || over()) {
+                finish();
+                return;
+            }
+            if (snapshot != null && (snapshot.head() > offset || snapshot.closed())) {
+                step(offset, cursor, false);
+                return;
+            }
+            long now = System.nanoTime();
+            if (now - beat >= 0) {
                 response.write(Buffer.buffer(HEARTBEAT));
-                return drain().chain(() -> follow(offset, cursor));
-            });
+                afterDrain(() -> follow(offset, cursor));
+                return;
+            }
+            reader.signal.onChange(seen, Duration.ofNanos(Math.min(beat - now, deadline - now)),
+                    woke -> safely(() -> await(offset, cursor, beat)));
         }
 
         /** The SSE duration (or the token) ran out: the client resumes from its last offset. */
@@ -147,37 +189,47 @@ public class DsSse {
         }
 
         /**
-         * Completes once the response can take more (a slow client holds the read back), the client left, or
-         * the deadline passed (a client that stopped reading is not held for longer than the response lasts).
+         * Runs {@code then} once the response can take more (a slow client holds the read back), the client
+         * left, or the deadline passed (a client that stopped reading is not held for longer than the
+         * response lasts).
          */
-        private Uni<Void> drain() {
+        private void afterDrain(Runnable then) {
             if (ended || !response.writeQueueFull()) {
-                return Uni.createFrom().voidItem();
+                then.run();
+                return;
             }
-            long remaining = Math.max(deadline - System.nanoTime(), 1_000_000L);
-            return Uni.createFrom().<Void>emitter(emitter -> {
-                AtomicBoolean once = new AtomicBoolean();
-                held.incrementAndGet();
-                Runnable done = () -> {
-                    if (once.compareAndSet(false, true)) {
-                        held.decrementAndGet();
-                        drained = null;
-                        emitter.complete(null);
+            held.incrementAndGet();
+            AtomicBoolean once = new AtomicBoolean();
+            long[] timer = {-1};
+            Runnable done = () -> {
+                if (once.compareAndSet(false, true)) {
+                    held.decrementAndGet();
+                    drained = null;
+                    if (timer[0] >= 0) {
+                        vertx.cancelTimer(timer[0]);
                     }
-                };
-                emitter.onTermination(done);
-                drained = done;
-                response.drainHandler(v -> done.run());
-                if (ended || !response.writeQueueFull()) {
-                    done.run();
+                    safely(then);
                 }
-            }).ifNoItem().after(Duration.ofNanos(remaining)).recoverWithItem((Void) null);
+            };
+            drained = done;
+            response.drainHandler(v -> done.run());
+            timer[0] = vertx.setTimer(Signal.millisAtLeast(deadline - System.nanoTime()), id -> done.run());
+            if (ended || !response.writeQueueFull()) {
+                done.run();
+            }
         }
 
-        void finish() {
-            reader.close();
-            if (!response.ended() && !response.closed()) {
-                response.end();
+        private void finish() {
+            if (finished) {
+                return;
+            }
+            finished = true;
+            try {
+                reader.close();
+            } finally {
+                if (!response.ended() && !response.closed()) {
+                    response.end();
+                }
             }
         }
     }

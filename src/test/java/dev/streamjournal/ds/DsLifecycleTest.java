@@ -124,6 +124,32 @@ class DsLifecycleTest {
     }
 
     /**
+     * A reader that follows a stream through a thousand changes, one message each, gets every message once
+     * and in order, and its response still ends at the closure: each delivery starts the next wait afresh
+     * (a response that nested each one inside the one before ran out of heap after some thousands).
+     */
+    @Test
+    void sse_throughAThousandChanges_getsEachMessageOnce_andEndsAtTheClosure() throws Exception {
+        String path = id("ds-sse-many") + "/s";
+        int messages = 1000;
+        given().contentType("text/plain").put(ROOT + path).then().statusCode(201);
+        Sse sse = Sse.open(base.resolve(ROOT + path + "?offset=-1&live=sse"));
+        await().atMost(WAIT).until(() -> sse.lines.stream().anyMatch(line -> line.contains("upToDate")));
+        for (int i = 0; i < messages; i++) {
+            given().contentType("text/plain").body(i + ";").post(ROOT + path).then().statusCode(204);
+        }
+        given().header("Stream-Closed", "true").post(ROOT + path).then().statusCode(204);
+        sse.ended.get(30, TimeUnit.SECONDS);
+        String received = String.join("", sse.lines.stream()
+                .filter(line -> line.startsWith("data:") && !line.startsWith("data:{")).map(line -> line.substring(5)).toList());
+        StringBuilder expected = new StringBuilder();
+        for (int i = 0; i < messages; i++) {
+            expected.append(i).append(';');
+        }
+        assertThat(received).isEqualTo(expected.toString());
+    }
+
+    /**
      * A reader that reads nothing while a backlog waits is held back (nothing more is read for it while its
      * connection's write queue is full), and gets all of the backlog, once, when it reads again.
      */
