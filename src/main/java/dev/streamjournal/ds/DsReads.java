@@ -86,7 +86,7 @@ public class DsReads {
             reader.signal.wake();
         });
         long deadline = System.nanoTime() + config.longPollTimeout().toNanos();
-        return await(reader, offset, deadline, left::get)
+        return Uni.createFrom().<DsFeed.Snapshot>emitter(waiting -> await(reader, offset, deadline, left::get, waiting::complete))
                 .chain(snapshot -> {
                     if (snapshot != null && snapshot.gone()) {
                         // deleted meanwhile: 404, or 410 while forks hold it
@@ -104,19 +104,21 @@ public class DsReads {
     }
 
     /**
-     * Waits until the feed holds more than {@code offset}, the stream closed or went, the deadline, or
-     * {@code stopped} (the client left; a wake of the reader's signal makes it look).
+     * Calls {@code then} with the feed's snapshot (null: not read yet) once it holds more than
+     * {@code offset}, the stream closed or went, the deadline passed, the replica drains, or
+     * {@code stopped} (the client left; a wake of the reader's signal makes it look). Each wake looks
+     * afresh: nothing of an earlier look is kept.
      */
-    Uni<DsFeed.Snapshot> await(DsHub.Reader reader, long offset, long deadline, BooleanSupplier stopped) {
+    void await(DsHub.Reader reader, long offset, long deadline, BooleanSupplier stopped, Consumer<DsFeed.Snapshot> then) {
         long seen = reader.signal.version();
         DsFeed.Snapshot snapshot = reader.feed.snapshot();
         long remaining = deadline - System.nanoTime();
         if (snapshot != null && (snapshot.head() > offset || snapshot.closed() || snapshot.gone())
                 || remaining <= 0 || hub.draining() || stopped.getAsBoolean()) {
-            return Uni.createFrom().item(snapshot);
+            then.accept(snapshot);
+            return;
         }
-        return reader.signal.awaitChange(seen, Duration.ofNanos(remaining))
-                .chain(woke -> await(reader, offset, deadline, stopped));
+        reader.signal.onChange(seen, Duration.ofNanos(remaining), woke -> await(reader, offset, deadline, stopped, then));
     }
 
     private static DsReply atTail(DsStream stream, long offset, boolean closed, String cursor) {

@@ -152,35 +152,22 @@ public class DsSse {
             }
         }
 
-        /** Waits at the tail for more, with a comment line every {@code journal.ds.sse-heartbeat}. */
-        private void follow(long offset, String cursor) {
-            await(offset, cursor, System.nanoTime() + config.sseHeartbeat().toNanos());
-        }
-
         /**
-         * Waits until the feed holds more than {@code offset} or closes, the client leaves, the stream goes,
-         * the replica drains or the response's time is over; writes a comment line at {@code beat} (so that
-         * proxies keep an idle connection open).
+         * Waits at the tail for more, writing a comment line every {@code journal.ds.sse-heartbeat} so that
+         * proxies keep an idle connection open.
          */
-        private void await(long offset, String cursor, long beat) {
-            long seen = reader.signal.version();
-            DsFeed.Snapshot snapshot = reader.feed.snapshot();
-            if (ended || snapshot != null && snapshot.gone() || hub.draining() || over()) {
-                finish();
-                return;
-            }
-            if (snapshot != null && (snapshot.head() > offset || snapshot.closed())) {
-                step(offset, cursor, false);
-                return;
-            }
-            long now = System.nanoTime();
-            if (now - beat >= 0) {
-                response.write(Buffer.buffer(HEARTBEAT));
-                afterDrain(() -> follow(offset, cursor));
-                return;
-            }
-            reader.signal.onChange(seen, Duration.ofNanos(Math.min(beat - now, deadline - now)),
-                    woke -> safely(() -> await(offset, cursor, beat)));
+        private void follow(long offset, String cursor) {
+            long beat = Math.min(deadline, System.nanoTime() + config.sseHeartbeat().toNanos());
+            reads.await(reader, offset, beat, () -> ended, seen -> safely(() -> {
+                if (ended || seen != null && seen.gone() || hub.draining() || over()) {
+                    finish();
+                } else if (seen != null && (seen.head() > offset || seen.closed())) {
+                    step(offset, cursor, false);
+                } else {
+                    response.write(Buffer.buffer(HEARTBEAT));
+                    afterDrain(() -> follow(offset, cursor));
+                }
+            }));
         }
 
         /** The SSE duration (or the token) ran out: the client resumes from its last offset. */
